@@ -1,0 +1,155 @@
+package org.pixelcnn.backend.cpu;
+
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.pixelcnn.backend.ConvGeom;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Convolutions on the CPU as im2col + OpenBLAS SGEMM, NHWC input, HWIO weights (see {@link ConvGeom}).
+ * The batch is processed in chunks of images so the column buffer stays bounded; it is allocated on
+ * first use at the largest size seen and reused after (no allocation inside a steady training step).
+ * The CUDA twin is cuDNN (forward, backward-data, backward-filter).
+ */
+final class CpuConv {
+    /** Upper bound on the column buffer, in floats (64 MiB). */
+    private static final long COL_LIMIT = 16L << 20;
+
+    private final Parallel par;
+    private FloatBuffer col = FloatBuffer.allocate(0);
+
+    CpuConv(Parallel par) {
+        this.par = par;
+    }
+
+    private int imagesPerChunk(ConvGeom g) {
+        long perImage = (long) g.ho() * g.wo() * g.fh() * g.fw() * g.cin();
+        return (int) Math.max(1, Math.min(g.n(), COL_LIMIT / Math.max(1, perImage)));
+    }
+
+    private FloatBuffer colBuffer(long floats) {
+        if (col.capacity() < floats) col = CpuBuf.allocate(floats).fb;
+        return col;
+    }
+
+    /** y = conv(x, W) (overwrite); bias added by the caller. */
+    void forward(ConvGeom g, FloatBuffer x, FloatBuffer w, FloatBuffer y) {
+        int k = g.fh() * g.fw() * g.cin();
+        if (g.isPointwise()) {
+            Blas.gemm(false, false, g.n() * g.h() * g.w(), g.cout(), k, 1f, x, w, 0f, y);
+            return;
+        }
+        int per = imagesPerChunk(g);
+        int rowsPerImage = g.ho() * g.wo();
+        FloatBuffer c = colBuffer((long) per * rowsPerImage * k);
+        for (int n0 = 0; n0 < g.n(); n0 += per) {
+            int nb = Math.min(per, g.n() - n0);
+            im2col(g, x, n0, nb, c);
+            FloatBuffer yv = y.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
+            Blas.gemm(false, false, nb * rowsPerImage, g.cout(), k, 1f, c, w, 0f, yv);
+        }
+    }
+
+    /** dx += conv^T(dy, W). */
+    void backwardData(ConvGeom g, FloatBuffer dy, FloatBuffer w, FloatBuffer dx) {
+        int k = g.fh() * g.fw() * g.cin();
+        if (g.isPointwise()) {
+            Blas.gemm(false, true, g.n() * g.h() * g.w(), k, g.cout(), 1f, dy, w, 1f, dx);
+            return;
+        }
+        int per = imagesPerChunk(g);
+        int rowsPerImage = g.ho() * g.wo();
+        FloatBuffer c = colBuffer((long) per * rowsPerImage * k);
+        for (int n0 = 0; n0 < g.n(); n0 += per) {
+            int nb = Math.min(per, g.n() - n0);
+            FloatBuffer dyv = dy.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
+            Blas.gemm(false, true, nb * rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);
+            col2imAdd(g, c, n0, nb, dx);
+        }
+    }
+
+    /** dW += sum over positions of x-patch (outer) dy. */
+    void backwardFilter(ConvGeom g, FloatBuffer x, FloatBuffer dy, FloatBuffer dw) {
+        int k = g.fh() * g.fw() * g.cin();
+        if (g.isPointwise()) {
+            Blas.gemm(true, false, k, g.cout(), g.n() * g.h() * g.w(), 1f, x, dy, 1f, dw);
+            return;
+        }
+        int per = imagesPerChunk(g);
+        int rowsPerImage = g.ho() * g.wo();
+        FloatBuffer c = colBuffer((long) per * rowsPerImage * k);
+        for (int n0 = 0; n0 < g.n(); n0 += per) {
+            int nb = Math.min(per, g.n() - n0);
+            im2col(g, x, n0, nb, c);
+            FloatBuffer dyv = dy.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
+            Blas.gemm(true, false, k, g.cout(), nb * rowsPerImage, 1f, c, dyv, 1f, dw);
+        }
+    }
+
+    /** col[(n,i,j), (di,dj,ci)] = x[n0+n, i*s+di-pt, j*s+dj-pl, ci] or 0 outside the image. */
+    private void im2col(ConvGeom g, FloatBuffer x, int n0, int nb, FloatBuffer col) {
+        final int h = g.h(), w = g.w(), cin = g.cin(), ho = g.ho(), wo = g.wo(), fh = g.fh(), fw = g.fw();
+        final int s = g.stride(), pt = g.padTop(), pl = g.padLeft(), k = fh * fw * cin;
+        par.forRange((long) nb * ho, 4, (from, to) -> {
+            for (long r = from; r < to; r++) {
+                int n = (int) (r / ho), i = (int) (r % ho);
+                for (int j = 0; j < wo; j++) {
+                    int dst = (int) ((r * wo + j) * k);
+                    for (int di = 0; di < fh; di++) {
+                        int yi = i * s + di - pt;
+                        for (int dj = 0; dj < fw; dj++) {
+                            int xj = j * s + dj - pl;
+                            int d = dst + (di * fw + dj) * cin;
+                            if (yi < 0 || yi >= h || xj < 0 || xj >= w) {
+                                for (int ci = 0; ci < cin; ci++) col.put(d + ci, 0f);
+                            } else {
+                                int src = (((n0 + n) * h + yi) * w + xj) * cin;
+                                col.put(d, x, src, cin);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** dx[n0+n, i*s+di-pt, j*s+dj-pl, ci] += col[(n,i,j), (di,dj,ci)], skipping padding. Parallel over images. */
+    private void col2imAdd(ConvGeom g, FloatBuffer col, int n0, int nb, FloatBuffer dx) {
+        final int h = g.h(), w = g.w(), cin = g.cin(), ho = g.ho(), wo = g.wo(), fh = g.fh(), fw = g.fw();
+        final int s = g.stride(), pt = g.padTop(), pl = g.padLeft(), k = fh * fw * cin;
+        par.forRange(nb, 1, (from, to) -> {
+            for (int n = (int) from; n < to; n++) {
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        int src = ((n * ho + i) * wo + j) * k;
+                        for (int di = 0; di < fh; di++) {
+                            int yi = i * s + di - pt;
+                            if (yi < 0 || yi >= h) continue;
+                            for (int dj = 0; dj < fw; dj++) {
+                                int xj = j * s + dj - pl;
+                                if (xj < 0 || xj >= w) continue;
+                                int d = (((n0 + n) * h + yi) * w + xj) * cin;
+                                int c0 = src + (di * fw + dj) * cin;
+                                for (int ci = 0; ci < cin; ci++) dx.put(d + ci, dx.get(d + ci) + col.get(c0 + ci));
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Row-major SGEMM through OpenBLAS on direct buffers (JavaCPP passes the buffer's address plus its position). */
+    static final class Blas {
+        private Blas() {}
+
+        static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
+            if (m == 0 || n == 0) return;
+            int lda = ta ? m : k, ldb = tb ? k : n;
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                    ta ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                    tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                    m, n, k, alpha, a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, n));
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package org.pixelcnn.model;
+
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Buf;
+import org.pixelcnn.backend.ConvGeom;
+import org.pixelcnn.model.layers.Conv2d;
+import org.pixelcnn.model.layers.Deconv2d;
+import org.pixelcnn.model.layers.Dense;
+import org.pixelcnn.model.layers.GatedResnet;
+import org.pixelcnn.model.layers.GatedResnet.Stream;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The PixelCNN++ network of model.py (model_spec) for a fixed batch size, with every buffer
+ * allocated up front. Reads like the reference: the up pass builds the u and ul lists, the down
+ * pass pops them. {@link #forward} runs the steps in order, {@link #backward} in reverse, each
+ * step's backward written beside its forward.
+ *
+ * <p>Input: {@link #input()} x [n,H,W,C] in [-1,1] (written by the caller) and, for class-conditional
+ * models, {@link #classes()} one-hot [n, K]. Output: {@link #output()} l [n,H,W,P] with P = 10M (C = 3)
+ * or 3M (C = 1), the mixture parameters of each pixel.
+ */
+public final class PixelCnnPP {
+    /** One step of the network: its forward and its backward side by side. */
+    private interface Step {
+        void forward(Pass pass);
+
+        void backward(Pass pass);
+    }
+
+    public final ModelConfig config;
+    public final int batch;
+    private final Backend be;
+    private final boolean train;
+    private final ParamStore params = new ParamStore();
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Activation> acts = new ArrayList<>();
+    private final Activation x, out;
+    private final Buf h;
+    private long macs;
+    private int gresCount;
+
+    /**
+     * Builds the network and allocates its parameters (uninitialised: see {@link #initialValues}).
+     *
+     * @param train also allocate gradients (training, gradient checks)
+     */
+    public PixelCnnPP(Backend be, ModelConfig config, int batch, boolean train) {
+        this.be = be;
+        this.config = config;
+        this.batch = batch;
+        this.train = train;
+        int n = batch, hh = config.height(), ww = config.width(), c = config.channels(), fch = config.nrFilters();
+        int r = config.nrResnet();
+        x = act(n, hh, ww, c);
+        h = config.numClasses() > 0 ? be.alloc((long) n * config.numClasses()) : null;
+
+        // ////////// up pass ////////
+        Activation xPad = act(n, hh, ww, c + 1);
+        steps.add(new Step() {
+            public void forward(Pass p) { be.concatChannelsForward(x.value, c, null, 1, xPad.value, x.rows()); }
+
+            public void backward(Pass p) { be.concatChannelsBackward(xPad.grad, x.grad, c, null, 1, x.rows()); }
+        });
+        Deque<Activation> uList = new ArrayDeque<>(), ulList = new ArrayDeque<>();
+        uList.push(downShift(conv(xPad, Conv2d.downShifted(n, hh, ww, c + 1, fch, 2, 3, 1))));
+        Activation ulA = downShift(conv(xPad, Conv2d.downShifted(n, hh, ww, c + 1, fch, 1, 3, 1)));
+        Activation ulB = rightShift(conv(xPad, Conv2d.downRightShifted(n, hh, ww, c + 1, fch, 2, 1, 1)));
+        ulList.push(sum(ulA, ulB));
+
+        for (int stage = 0; stage < 3; stage++) {
+            if (stage > 0) {
+                Activation u = uList.peek(), ul = ulList.peek();
+                uList.push(conv(u, Conv2d.downShifted(n, u.h, u.w, fch, fch, 2, 3, 2)));
+                ulList.push(conv(ul, Conv2d.downRightShifted(n, ul.h, ul.w, fch, fch, 2, 2, 2)));
+            }
+            for (int rep = 0; rep < r; rep++) {
+                uList.push(gatedResnet(uList.peek(), null, Stream.DOWN));
+                ulList.push(gatedResnet(ulList.peek(), uList.peek(), Stream.DOWN_RIGHT));
+            }
+        }
+
+        // ////////// down pass ////////
+        Activation u = uList.pop(), ul = ulList.pop();
+        for (int stage = 0; stage < 3; stage++) {
+            if (stage > 0) {
+                u = deconv(u, Deconv2d.downShifted(n, u.h, u.w, fch, fch, 2, 3, 2));
+                ul = deconv(ul, Deconv2d.downRightShifted(n, ul.h, ul.w, fch, fch, 2, 2, 2));
+            }
+            for (int rep = 0; rep < (stage == 0 ? r : r + 1); rep++) {
+                u = gatedResnet(u, uList.pop(), Stream.DOWN);
+                ul = gatedResnet(ul, concat(u, ulList.pop()), Stream.DOWN_RIGHT);
+            }
+        }
+        if (!uList.isEmpty() || !ulList.isEmpty()) throw new IllegalStateException("u/ul lists not empty");
+
+        Activation e = elu(ul);
+        out = nin(e, config.outputChannels());
+        params.allocate(be, train);
+    }
+
+    // ---------------------------------------------------------------- building blocks
+
+    private Activation act(int n, int hh, int ww, int c) {
+        Activation a = new Activation(be, n, hh, ww, c, train);
+        acts.add(a);
+        return a;
+    }
+
+    private Activation conv(Activation in, ConvGeom g) {
+        Conv2d layer = new Conv2d(be, params, g, 1f);
+        Activation o = act(g.n(), g.ho(), g.wo(), g.cout());
+        macs += g.macs();
+        steps.add(new Step() {
+            public void forward(Pass p) { layer.forward(be, in.value, o.value, p.init()); }
+
+            public void backward(Pass p) { layer.backward(be, in.value, o.grad, in.grad); }
+        });
+        return o;
+    }
+
+    private Activation deconv(Activation in, ConvGeom g) {
+        Deconv2d layer = new Deconv2d(be, params, g, 1f);
+        Activation o = act(g.n(), g.h(), g.w(), g.cin());
+        macs += g.macs();
+        steps.add(new Step() {
+            public void forward(Pass p) { layer.forward(be, in.value, o.value, p.init()); }
+
+            public void backward(Pass p) { layer.backward(be, in.value, o.grad, in.grad); }
+        });
+        return o;
+    }
+
+    private Activation nin(Activation in, int cout) {
+        Dense layer = new Dense(be, params, in.rows(), in.c, cout, 1f);
+        Activation o = act(in.n, in.h, in.w, cout);
+        macs += in.rows() * in.c * cout;
+        steps.add(new Step() {
+            public void forward(Pass p) { layer.forward(be, in.value, o.value, p.init()); }
+
+            public void backward(Pass p) { layer.backward(be, in.value, o.grad, in.grad); }
+        });
+        return o;
+    }
+
+    private Activation gatedResnet(Activation in, Activation a, Stream stream) {
+        GatedResnet block = new GatedResnet(be, params, stream, in, a, h, config.numClasses(), config.nonlinearity(),
+                config.dropoutP(), gresCount++, train);
+        long k = config.nonlinearity().factor;
+        long px = in.rows(), f = in.c;
+        macs += px * (k * f) * f * (stream == Stream.DOWN ? 6 : 4) + px * (k * f) * (2 * f) * (stream == Stream.DOWN ? 6 : 4);
+        if (a != null) macs += px * (k * a.c) * f;
+        if (h != null) macs += (long) in.n * config.numClasses() * 2 * f;
+        acts.add(block.out);
+        steps.add(new Step() {
+            public void forward(Pass p) { block.forward(be, p); }
+
+            public void backward(Pass p) { block.backward(be, p); }
+        });
+        return block.out;
+    }
+
+    private Activation downShift(Activation in) {
+        Activation o = act(in.n, in.h, in.w, in.c);
+        steps.add(new Step() {
+            public void forward(Pass p) { be.downShiftForward(in.value, o.value, in.n, in.h, in.w, in.c); }
+
+            public void backward(Pass p) { be.downShiftBackward(o.grad, in.grad, in.n, in.h, in.w, in.c); }
+        });
+        return o;
+    }
+
+    private Activation rightShift(Activation in) {
+        Activation o = act(in.n, in.h, in.w, in.c);
+        steps.add(new Step() {
+            public void forward(Pass p) { be.rightShiftForward(in.value, o.value, in.n, in.h, in.w, in.c); }
+
+            public void backward(Pass p) { be.rightShiftBackward(o.grad, in.grad, in.n, in.h, in.w, in.c); }
+        });
+        return o;
+    }
+
+    private Activation sum(Activation a, Activation b) {
+        Activation o = act(a.n, a.h, a.w, a.c);
+        steps.add(new Step() {
+            public void forward(Pass p) { be.add(a.value, b.value, o.value); }
+
+            public void backward(Pass p) {
+                be.axpy(1f, o.grad, a.grad);
+                be.axpy(1f, o.grad, b.grad);
+            }
+        });
+        return o;
+    }
+
+    private Activation concat(Activation a, Activation b) {
+        Activation o = act(a.n, a.h, a.w, a.c + b.c);
+        steps.add(new Step() {
+            public void forward(Pass p) { be.concatChannelsForward(a.value, a.c, b.value, b.c, o.value, a.rows()); }
+
+            public void backward(Pass p) { be.concatChannelsBackward(o.grad, a.grad, a.c, b.grad, b.c, a.rows()); }
+        });
+        return o;
+    }
+
+    private Activation elu(Activation in) {
+        Activation o = act(in.n, in.h, in.w, in.c);
+        steps.add(new Step() {
+            public void forward(Pass p) { be.eluForward(in.value, o.value); }
+
+            public void backward(Pass p) { be.eluBackward(in.value, o.grad, in.grad); }
+        });
+        return o;
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs the network on {@link #input()} (and {@link #classes()}), writing {@link #output()}. */
+    public void forward(Pass pass) {
+        for (Step s : steps) s.forward(pass);
+    }
+
+    /**
+     * Back-propagates {@code output().grad} (set by the caller, e.g. by the loss) through the network
+     * of the last {@link #forward} with the same pass; parameter gradients ACCUMULATE into
+     * {@link ParamStore#grads()} (zero them per step), the input gradient is written to input().grad.
+     */
+    public void backward(Pass pass) {
+        if (!train) throw new IllegalStateException("model built without gradients");
+        for (Activation a : acts) if (a != out) be.fill(a.grad, 0f);
+        for (int i = steps.size() - 1; i >= 0; i--) steps.get(i).backward(pass);
+    }
+
+    /**
+     * Data-dependent initialisation (model_spec(init=True)) on the batch in {@link #input()}: layer by
+     * layer in forward order, each weight-normalised layer sets g and b so its output has zero mean
+     * and std init_scale per channel, and recomputes its output before the next layer runs.
+     */
+    public void dataDependentInit(long seed) {
+        forward(new Pass(Pass.Mode.INIT, seed, 0, 0));
+    }
+
+    /** Initial parameter values before data-dependent init (V, hw ~ N(0, 0.05^2), g = 1, b = 0). */
+    public float[] initialValues(long seed) {
+        return params.initialValues(seed);
+    }
+
+    public ParamStore params() {
+        return params;
+    }
+
+    /** x [batch, H, W, C] in [-1, 1]. */
+    public Activation input() {
+        return x;
+    }
+
+    /** One-hot classes [batch, numClasses], or null for unconditional models. */
+    public Buf classes() {
+        return h;
+    }
+
+    /** l [batch, H, W, P]: the mixture parameters. */
+    public Activation output() {
+        return out;
+    }
+
+    /** Multiply-adds of one forward pass for one image (a multiply-add = 2 FLOPs). */
+    public long macsPerImage() {
+        return macs / batch;
+    }
+}

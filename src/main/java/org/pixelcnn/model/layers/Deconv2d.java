@@ -1,0 +1,70 @@
+package org.pixelcnn.model.layers;
+
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Buf;
+import org.pixelcnn.backend.ConvGeom;
+import org.pixelcnn.model.ParamStore;
+
+/**
+ * Weight-normalised transposed convolution with the reference's crop (nn.deconv2d VALID followed by
+ * the slicing of nn.down_shifted_deconv2d / nn.down_right_shifted_deconv2d):
+ * x [n,h,w,cin] -> y [n,h*s,w*s,cout], V [fh,fw,cout,cin], g and b [cout], W = g V / ||V|| with the norm
+ * over axes (0,1,3). Computed as the backward-data of the convolution {@link #geom} that maps y to x
+ * (the crop becomes that convolution's padding).
+ */
+public final class Deconv2d {
+    /** The convolution from this layer's output (its input side) to this layer's input. */
+    public final ConvGeom geom;
+    final WeightNorm wn;
+    private final Buf scratch;
+
+    /** Registers model/deconv2d_k/{V,g,b}. */
+    public Deconv2d(Backend be, ParamStore ps, ConvGeom geom, float initScale) {
+        this.geom = geom;
+        this.wn = new WeightNorm(be, ps, ps.nextName("deconv2d"), new int[]{geom.fh(), geom.fw(), geom.cin(), geom.cout()},
+                geom.fh() * geom.fw(), geom.cin(), geom.cout(), initScale);
+        this.scratch = be.alloc(geom.outSize());
+    }
+
+    /** nn.down_shifted_deconv2d: output [n, h*s, w*s, cout], columns cropped by (fw-1)/2 on the left. */
+    public static ConvGeom downShifted(int n, int h, int w, int cin, int cout, int fh, int fw, int stride) {
+        return new ConvGeom(n, h * stride, w * stride, cout, h, w, cin, fh, fw, stride, 0, (fw - 1) / 2);
+    }
+
+    /** nn.down_right_shifted_deconv2d: output [n, h*s, w*s, cout], cropped at the bottom and right. */
+    public static ConvGeom downRightShifted(int n, int h, int w, int cin, int cout, int fh, int fw, int stride) {
+        return new ConvGeom(n, h * stride, w * stride, cout, h, w, cin, fh, fw, stride, 0, 0);
+    }
+
+    private long outRows() {
+        return (long) geom.n() * geom.h() * geom.w();
+    }
+
+    /** y = deconv(x, W) + b (overwrite); init mode as {@link Conv2d#forward}. */
+    public void forward(Backend be, Buf x, Buf y, boolean init) {
+        wn.computeW(be);
+        apply(be, x, y);
+        if (init) {
+            wn.dataInit(be, y, outRows());
+            apply(be, x, y);
+        }
+    }
+
+    private void apply(Backend be, Buf x, Buf y) {
+        be.fill(y, 0f);
+        be.convBackwardData(geom, x, wn.w, y);
+        be.addBias(y, wn.b.value(), outRows(), geom.cin());
+    }
+
+    /** dV, dg, db += from dy; dx += conv(dy, W) when dx is not null. */
+    public void backward(Backend be, Buf x, Buf dy, Buf dx) {
+        wn.zeroDw(be);
+        be.convBackwardFilter(geom, dy, x, wn.dw);
+        wn.backward(be);
+        be.biasBackward(dy, outRows(), geom.cin(), wn.b.grad());
+        if (dx != null) {
+            be.convForward(geom, dy, wn.w, null, scratch);
+            be.axpy(1f, scratch, dx);
+        }
+    }
+}
