@@ -1,0 +1,137 @@
+package org.pixelcnn.cli;
+
+import com.google.gson.GsonBuilder;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_full;
+import org.pixelcnn.backend.cuda.CudaProbe;
+import org.pixelcnn.backend.cuda.FatbinInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code info}: what this machine offers the engine: Java, OS, CPU cores and heap, the OpenBLAS the CPU
+ * backend uses, and the CUDA devices and library versions (or the one-line reason CUDA is not usable),
+ * plus the GPU kernels the jar carries. {@code --json} prints the same facts as one JSON object.
+ * Never fails: every probe turns its errors into text. Exit code 0.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show Java, CPU, OpenBLAS, CUDA devices and CUDA/cuDNN/cuBLAS versions, and the GPU kernels in the jar.")
+public final class InfoCommand implements Callable<Integer> {
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Option(names = "--verbose", description = "Also print the native error messages behind a CUDA problem.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("version", spec.root().version()[0]);
+        addJvm(facts);
+        addOpenBlas(facts);
+        CudaProbe cuda = CudaProbe.probe();
+        addCuda(facts, cuda);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(facts));
+        else printText(out, facts, cuda);
+        out.flush();
+        return 0;
+    }
+
+    private static void addJvm(Map<String, Object> f) {
+        f.put("java_version", System.getProperty("java.version"));
+        f.put("java_runtime_version", System.getProperty("java.runtime.version"));
+        f.put("java_vendor", System.getProperty("java.vendor"));
+        f.put("java_vm", System.getProperty("java.vm.name"));
+        f.put("os_name", System.getProperty("os.name"));
+        f.put("os_version", System.getProperty("os.version"));
+        f.put("os_arch", System.getProperty("os.arch"));
+        f.put("cpu_cores", Runtime.getRuntime().availableProcessors());
+        f.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+    }
+
+    /** OpenBLAS as loaded by the JavaCPP presets (the full build exposes openblas_get_config). */
+    private static void addOpenBlas(Map<String, Object> f) {
+        try {
+            Loader.load(openblas_full.class);
+            f.put("openblas_config", openblas_full.openblas_get_config().getString());
+            f.put("openblas_core", openblas_full.openblas_get_corename().getString());
+            f.put("openblas_threads", openblas_full.openblas_get_num_threads());
+            int p = openblas_full.openblas_get_parallel();
+            f.put("openblas_parallel", p == 0 ? "sequential" : p == 1 ? "pthreads" : p == 2 ? "openmp" : "mode " + p);
+        } catch (Throwable t) { // info must never fail; say what went wrong in one line
+            f.put("openblas_error", t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).lines().findFirst().orElse(""));
+        }
+    }
+
+    private void addCuda(Map<String, Object> f, CudaProbe p) {
+        f.put("cuda_available", p.available());
+        if (!p.available()) f.put("cuda_reason", p.reason());
+        if (verbose && p.detail() != null) f.put("cuda_detail", p.detail());
+        f.put("nvidia_driver", p.driver());
+        f.put("cuda_driver_version", p.driverCuda());
+        f.put("cuda_runtime_version", p.runtime());
+        f.put("cublas_version", p.cublasVersion());
+        f.put("cudnn_version", p.cudnnVersion());
+        List<Map<String, Object>> gpus = new ArrayList<>();
+        for (CudaProbe.Gpu g : p.gpus()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", g.index());
+            m.put("name", g.name());
+            m.put("compute_capability", g.major() + "." + g.minor());
+            m.put("multiprocessors", g.sms());
+            m.put("memory_free_bytes", g.freeBytes());
+            m.put("memory_total_bytes", g.totalBytes());
+            gpus.add(m);
+        }
+        f.put("gpus", gpus);
+        FatbinInfo k = p.kernels();
+        f.put("kernels_in_jar", k != null);
+        if (k != null) {
+            f.put("kernels_bytes", k.bytes());
+            f.put("kernels_targets", k.targets());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void printText(PrintWriter out, Map<String, Object> f, CudaProbe cuda) {
+        out.println(f.get("version"));
+        row(out, "java", f.get("java_runtime_version") + " (" + f.get("java_vendor") + ", " + f.get("java_vm") + ")");
+        row(out, "os", f.get("os_name") + " " + f.get("os_version") + " " + f.get("os_arch"));
+        row(out, "cpu", f.get("cpu_cores") + " cores, max heap " + gib((Long) f.get("max_heap_bytes")));
+        row(out, "openblas", f.containsKey("openblas_error") ? "not loadable: " + f.get("openblas_error")
+                : f.get("openblas_config") + ", " + f.get("openblas_threads") + " threads (" + f.get("openblas_parallel") + ")");
+        row(out, "cuda", cuda.summary());
+        if (f.containsKey("cuda_detail")) {
+            for (String line : f.get("cuda_detail").toString().split("\n")) out.println("             " + line);
+        }
+        for (Map<String, Object> g : (List<Map<String, Object>>) f.get("gpus")) {
+            long free = (Long) g.get("memory_free_bytes"), total = (Long) g.get("memory_total_bytes");
+            row(out, "gpu " + g.get("index"), g.get("name") + ", compute capability " + g.get("compute_capability") + ", "
+                    + g.get("multiprocessors") + " SMs, " + (total < 0 ? "memory unknown" : gib(free) + " free of " + gib(total)));
+        }
+        row(out, "kernels", Boolean.TRUE.equals(f.get("kernels_in_jar"))
+                ? "pixelcnn_kernels.fatbin in the jar, " + f.get("kernels_bytes") + " bytes: " + String.join(", ", (List<String>) f.get("kernels_targets"))
+                : "none in the jar (built without nvcc)");
+    }
+
+    private static void row(PrintWriter out, String label, String text) {
+        out.printf("%-12s %s%n", label, text);
+    }
+
+    private static String gib(long bytes) {
+        return String.format("%.1f GiB", bytes / (double) (1L << 30));
+    }
+}
