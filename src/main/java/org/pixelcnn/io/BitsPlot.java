@@ -1,0 +1,272 @@
+package org.pixelcnn.io;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.AffineTransform;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Path2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training curve: train and test bits/dim against epochs, as a PNG with axes, ticks, grid and legend
+ * (the original kept only {@code test_bpd_<data_set>.npz}). Drawn with java.awt in headless mode.
+ */
+public final class BitsPlot {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    /** Train line colour. */
+    static final Color TRAIN = new Color(31, 119, 180);
+    /** Test line colour. */
+    static final Color TEST = new Color(255, 127, 14);
+
+    /**
+     * One epoch's values; NaN marks a missing value (e.g. no test pass that epoch).
+     *
+     * @param epoch     epoch number (x)
+     * @param trainBits mean train bits/dim over the epoch
+     * @param testBits  test bits/dim with the Polyak-averaged parameters
+     */
+    public record Point(double epoch, double trainBits, double testBits) {
+    }
+
+    private static final int LEFT = 78, RIGHT = 24, TOP = 46, BOTTOM = 58;
+
+    private BitsPlot() {
+    }
+
+    /**
+     * Picks the {@code "event":"epoch"} lines of a metrics log ({@link MetricsLog#read}) with fields
+     * {@code epoch}, {@code train_bits_per_dim}, {@code test_bits_per_dim} (either may be absent).
+     *
+     * @param records the log's objects
+     * @return one point per epoch line, in order
+     */
+    public static List<Point> fromMetrics(List<JsonObject> records) {
+        List<Point> out = new ArrayList<>();
+        for (JsonObject o : records) {
+            JsonElement ev = o.get("event");
+            if (ev == null || !"epoch".equals(ev.getAsString()) || !o.has("epoch")) continue;
+            out.add(new Point(o.get("epoch").getAsDouble(), number(o, "train_bits_per_dim"), number(o, "test_bits_per_dim")));
+        }
+        return out;
+    }
+
+    private static double number(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() ? Double.NaN : e.getAsDouble();
+    }
+
+    /**
+     * Renders the plot and writes it as PNG (to a temporary file renamed into place, so a reader never sees
+     * half an image).
+     *
+     * @param png    output file
+     * @param title  title line, e.g. "cifar: bits/dim"
+     * @param points the epochs, in any order
+     * @throws UncheckedIOException when the file cannot be written
+     */
+    public static void write(Path png, String title, List<Point> points) {
+        BufferedImage img = render(title, points, 800, 500);
+        Path dir = png.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + png.getFileName(), ".tmp");
+            try {
+                if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
+                Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write plot " + png, e);
+        }
+    }
+
+    /**
+     * @param title  title line
+     * @param points the epochs
+     * @param width  image width in pixels (&ge; 200)
+     * @param height image height in pixels (&ge; 150)
+     * @return the plot, RGB on white
+     */
+    public static BufferedImage render(String title, List<Point> points, int width, int height) {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            int x0 = LEFT, x1 = width - RIGHT, y0 = height - BOTTOM, y1 = TOP;
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            g.setColor(Color.BLACK);
+            centered(g, title, width / 2, TOP - 18);
+
+            List<Point> pts = new ArrayList<>(points);
+            pts.sort((a, b) -> Double.compare(a.epoch(), b.epoch()));
+            double[] xr = range(pts, true), yr = range(pts, false);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            if (xr == null || yr == null) {
+                g.setColor(Color.DARK_GRAY);
+                g.drawRect(x0, y1, x1 - x0, y0 - y1);
+                centered(g, "no data yet", (x0 + x1) / 2, (y0 + y1) / 2);
+                return img;
+            }
+            boolean noNegativeEpochs = pts.stream().allMatch(p -> p.epoch() >= 0);
+            Axis ax = new Axis(xr[0], xr[1], x0, x1, 8, true, noNegativeEpochs ? 0 : Double.NEGATIVE_INFINITY);
+            Axis ay = new Axis(yr[0], yr[1], y0, y1, 6, false, Double.NEGATIVE_INFINITY);
+            FontMetrics fm = g.getFontMetrics();
+            for (double t : ax.ticks) {
+                int px = (int) Math.round(ax.pixel(t));
+                g.setColor(new Color(230, 230, 230));
+                g.drawLine(px, y0, px, y1);
+                g.setColor(Color.BLACK);
+                g.drawLine(px, y0, px, y0 + 5);
+                centered(g, ax.label(t), px, y0 + 8 + fm.getAscent());
+            }
+            for (double t : ay.ticks) {
+                int py = (int) Math.round(ay.pixel(t));
+                g.setColor(new Color(230, 230, 230));
+                g.drawLine(x0, py, x1, py);
+                g.setColor(Color.BLACK);
+                g.drawLine(x0 - 5, py, x0, py);
+                String s = ay.label(t);
+                g.drawString(s, x0 - 8 - fm.stringWidth(s), py + fm.getAscent() / 2 - 1);
+            }
+            g.setColor(Color.BLACK);
+            g.drawRect(x0, y1, x1 - x0, y0 - y1);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            centered(g, "epoch", (x0 + x1) / 2, height - 14);
+            AffineTransform saved = g.getTransform();
+            g.rotate(-Math.PI / 2);
+            centered(g, "bits/dim", -(y0 + y1) / 2, 20);
+            g.setTransform(saved);
+
+            g.setClip(x0, y1, x1 - x0 + 1, y0 - y1 + 1);
+            series(g, pts, ax, ay, true, TRAIN);
+            series(g, pts, ax, ay, false, TEST);
+            g.setClip(null);
+            legend(g, x1 - 118, y1 + 12);
+        } finally {
+            g.dispose();
+        }
+        return img;
+    }
+
+    private static void series(Graphics2D g, List<Point> pts, Axis ax, Axis ay, boolean train, Color c) {
+        g.setColor(c);
+        g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        Path2D.Double line = new Path2D.Double();
+        boolean open = false;
+        int finite = 0;
+        for (Point p : pts) {
+            double v = train ? p.trainBits() : p.testBits();
+            if (!Double.isFinite(v)) continue;
+            finite++;
+            double px = ax.pixel(p.epoch()), py = ay.pixel(v);
+            if (open) line.lineTo(px, py);
+            else line.moveTo(px, py);
+            open = true;
+        }
+        g.draw(line);
+        if (finite <= 60) {
+            for (Point p : pts) {
+                double v = train ? p.trainBits() : p.testBits();
+                if (Double.isFinite(v)) g.fill(new Ellipse2D.Double(ax.pixel(p.epoch()) - 3.5, ay.pixel(v) - 3.5, 7, 7));
+            }
+        }
+        g.setStroke(new BasicStroke(1f));
+    }
+
+    private static void legend(Graphics2D g, int x, int y) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.setColor(new Color(255, 255, 255, 230));
+        g.fillRect(x, y, 106, 48);
+        g.setColor(Color.GRAY);
+        g.drawRect(x, y, 106, 48);
+        String[] names = {"train", "test"};
+        Color[] colours = {TRAIN, TEST};
+        for (int i = 0; i < 2; i++) {
+            int yy = y + 16 + 20 * i;
+            g.setColor(colours[i]);
+            g.setStroke(new BasicStroke(2f));
+            g.drawLine(x + 8, yy, x + 34, yy);
+            g.fill(new Ellipse2D.Double(x + 21 - 3.5, yy - 3.5, 7, 7));
+            g.setStroke(new BasicStroke(1f));
+            g.setColor(Color.BLACK);
+            g.drawString(names[i], x + 42, yy + 5);
+        }
+    }
+
+    private static void centered(Graphics2D g, String s, int cx, int baseline) {
+        g.drawString(s, cx - g.getFontMetrics().stringWidth(s) / 2, baseline);
+    }
+
+    /** [min, max] of the finite x (epochs) or y (bits/dim) values, widened when degenerate; null when none. */
+    private static double[] range(List<Point> pts, boolean x) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (Point p : pts) {
+            double[] vs = x ? new double[]{Double.isFinite(p.trainBits()) || Double.isFinite(p.testBits()) ? p.epoch() : Double.NaN}
+                    : new double[]{p.trainBits(), p.testBits()};
+            for (double v : vs) {
+                if (!Double.isFinite(v)) continue;
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        if (lo > hi) return null;
+        if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) {
+            double pad = x ? 1 : Math.max(0.05, Math.abs(hi) * 0.01);
+            return new double[]{lo - pad, hi + pad};
+        }
+        double pad = (hi - lo) * (x ? 0.02 : 0.06); // keep markers at the ends clear of the frame
+        return new double[]{lo - pad, hi + pad};
+    }
+
+    /** A linear axis with "nice" ticks (1, 2 or 5 times a power of ten). */
+    private static final class Axis {
+        final double lo, hi, p0, p1, step;
+        final List<Double> ticks = new ArrayList<>();
+
+        Axis(double lo, double hi, double p0, double p1, int target, boolean integers, double minTick) {
+            double raw = (hi - lo) / target;
+            double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+            double f = raw / mag;
+            double s = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+            if (integers) s = Math.max(1, Math.round(s));
+            this.step = s;
+            this.lo = lo;
+            this.hi = hi;
+            this.p0 = p0;
+            this.p1 = p1;
+            for (long k = (long) Math.ceil(lo / s - 1e-9); k * s <= hi + 1e-9 * s; k++) if (k * s >= minTick) ticks.add(k * s);
+        }
+
+        double pixel(double v) {
+            return p0 + (v - lo) / (hi - lo) * (p1 - p0);
+        }
+
+        String label(double v) {
+            int decimals = Math.max(0, -(int) Math.floor(Math.log10(step) + 1e-9));
+            return new BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.pixelcnn.io;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BitsPlotTest {
+    @TempDir
+    Path dir;
+
+    static List<BitsPlot.Point> curve(int epochs) {
+        List<BitsPlot.Point> pts = new ArrayList<>();
+        for (int e = 0; e < epochs; e++) {
+            double train = 3.0 + 2.0 * Math.exp(-e / 6.0);
+            double test = e % 5 == 4 ? Double.NaN : train - 0.04 + 0.002 * e; // test skipped every 5th epoch
+            pts.add(new BitsPlot.Point(e, train, test));
+        }
+        return pts;
+    }
+
+    private static int count(BufferedImage img, Color c, int x0, int y0, int x1, int y1) {
+        int n = 0;
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++) if ((img.getRGB(x, y) & 0xFFFFFF) == (c.getRGB() & 0xFFFFFF)) n++;
+        return n;
+    }
+
+    @Test
+    void plotHasBothSeriesInsideTheAxes() throws IOException {
+        Path png = dir.resolve("plots/cifar_bits_per_dim.png");
+        BitsPlot.write(png, "cifar: bits/dim", curve(40));
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(800, img.getWidth());
+        assertEquals(500, img.getHeight());
+        // Train starts high (5.0 bits/dim) on the left, so its colour appears in the upper-left quarter of the
+        // plot area; both series end low on the right.
+        assertTrue(count(img, BitsPlot.TRAIN, 78, 46, 300, 200) > 20, "train curve at the upper left");
+        assertTrue(count(img, BitsPlot.TRAIN, 500, 300, 776, 442) > 20, "train curve at the lower right");
+        assertTrue(count(img, BitsPlot.TEST, 500, 300, 776, 442) > 20, "test curve at the lower right");
+        // the frame of the axes is black along the bottom edge
+        assertEquals(Color.BLACK.getRGB(), img.getRGB(400, 500 - 58));
+        try (var s = Files.list(png.getParent())) {
+            assertEquals(1, s.count(), "no temporary file left");
+        }
+    }
+
+    @Test
+    void degenerateInputsStillDraw() {
+        BufferedImage empty = BitsPlot.render("no data", List.of(), 400, 300);
+        assertEquals(400, empty.getWidth());
+        BufferedImage one = BitsPlot.render("one epoch", List.of(new BitsPlot.Point(0, 4.0, Double.NaN)), 400, 300);
+        assertTrue(count(one, BitsPlot.TRAIN, 0, 0, 400, 300) > 10, "a single point is drawn as a marker");
+        BufferedImage flat = BitsPlot.render("flat", List.of(new BitsPlot.Point(0, 3, 3), new BitsPlot.Point(1, 3, 3)), 400, 300);
+        assertTrue(count(flat, BitsPlot.TEST, 0, 0, 400, 300) > 10);
+        BufferedImage nan = BitsPlot.render("nan", List.of(new BitsPlot.Point(0, Double.NaN, Double.POSITIVE_INFINITY)), 400, 300);
+        assertEquals(300, nan.getHeight());
+    }
+}
