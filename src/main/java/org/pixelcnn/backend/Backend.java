@@ -172,12 +172,10 @@ public interface Backend extends AutoCloseable {
 
     /**
      * One Adam step with the original's constants and Polyak averaging over flat buffers of equal size
-     * (nn.adam_updates with mom1 = beta1, mom2 = beta2; epsilon inside the root):
-     * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m/(1-b1^t)) / sqrt(v/(1-b2^t) + 1e-8);
-     * ema = d ema + (1-d) p.
+     * (nn.adam_updates with mom1 = 0.95, mom2 = 0.9995, epsilon inside the root, then the moving
+     * average of train.py), element by element exactly as {@link org.pixelcnn.train.AdamPolyak#update}.
      */
-    void adamPolyak(Buf p, Buf grad, Buf m, Buf v, Buf ema, float lr, float beta1, float beta2,
-                    long t, float polyakDecay);
+    void adamPolyak(org.pixelcnn.train.AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema);
 
     @Override
     void close();

@@ -23,6 +23,25 @@ public final class ParamStore {
     private final Map<String, Integer> counters = new HashMap<>();
     private long total;
     private Buf values, grads;
+    private InitObserver initObserver;
+
+    /**
+     * Sees every weight-normalised layer's output right after its data-dependent init (the output
+     * recomputed with the new g and b), in forward order; for tests and diagnostics.
+     */
+    @FunctionalInterface
+    public interface InitObserver {
+        void initialised(String layer, Buf y, long rows, int channels, float initScale);
+    }
+
+    /** Sets (or clears, with null) the observer of data-dependent init. */
+    public void setInitObserver(InitObserver o) {
+        this.initObserver = o;
+    }
+
+    public InitObserver initObserver() {
+        return initObserver;
+    }
 
     /** The next layer name of this kind, as nn.get_name: conv2d_0, conv2d_1, ... */
     public String nextName(String kind) {

@@ -4,6 +4,7 @@ import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.ConvGeom;
 import org.pixelcnn.backend.DropoutMask;
+import org.pixelcnn.train.AdamPolyak;
 
 import java.nio.FloatBuffer;
 
@@ -477,8 +478,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adamPolyak(Buf p, Buf grad, Buf m, Buf v, Buf ema, float lr, float beta1, float beta2, long t, float polyakDecay) {
-        throw new UnsupportedOperationException("merge pending");
+    public void adamPolyak(AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema) {
+        FloatBuffer pp = f(p), gg = f(grad), mm = f(m), vv = f(v), ee = f(ema);
+        par.forRange(pp.capacity(), GRAIN, (lo, hi) -> AdamPolyak.update(s, pp, gg, mm, vv, ee, (int) lo, (int) (hi - lo)));
     }
 
     @Override

@@ -43,6 +43,7 @@ public final class Conv2d {
         if (init) {
             wn.dataInit(be, y, (long) geom.n() * geom.ho() * geom.wo());
             be.convForward(geom, x, wn.w, wn.b.value(), y);
+            wn.afterInit(be, y, (long) geom.n() * geom.ho() * geom.wo());
         }
     }
 

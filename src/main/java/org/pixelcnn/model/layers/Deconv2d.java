@@ -47,6 +47,7 @@ public final class Deconv2d {
         if (init) {
             wn.dataInit(be, y, outRows());
             apply(be, x, y);
+            wn.afterInit(be, y, outRows());
         }
     }
 

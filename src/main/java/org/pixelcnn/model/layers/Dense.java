@@ -28,6 +28,7 @@ public final class Dense {
         if (init) {
             wn.dataInit(be, y, rows);
             apply(be, x, y);
+            wn.afterInit(be, y, rows);
         }
     }
 

@@ -12,12 +12,16 @@ import org.pixelcnn.model.ParamStore;
  */
 final class WeightNorm {
     final Param v, g, b;
+    final String name;
+    private final ParamStore store;
     final int outer, channels, inner;
     final float initScale;
     final Buf w, norm, dw;
     private final Buf mean, var;
 
     WeightNorm(Backend be, ParamStore ps, String name, int[] vShape, int outer, int channels, int inner, float initScale) {
+        this.name = name;
+        this.store = ps;
         this.v = ps.register(name + "/V", Param.Init.NORMAL_005, vShape);
         this.g = ps.register(name + "/g", Param.Init.ONES, channels);
         this.b = ps.register(name + "/b", Param.Init.ZEROS, channels);
@@ -58,6 +62,12 @@ final class WeightNorm {
         be.upload(gg, 0, g.value(), 0, channels);
         be.upload(bb, 0, b.value(), 0, channels);
         computeW(be);
+    }
+
+    /** Tells the store's init observer (if any) about the recomputed output y [rows, channels]. */
+    void afterInit(Backend be, Buf y, long rows) {
+        ParamStore.InitObserver o = store.initObserver();
+        if (o != null) o.initialised(name, y, rows, channels, initScale);
     }
 
     /** Zeroes dW before the layer's backward accumulates into it. */
