@@ -42,6 +42,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // CPU tensors live in JavaCPP native memory: let them grow past the heap size (the default model
+        // at batch 16 needs about 15 GB of activations); the machine's memory is the limit.
+        System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
+        System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
         System.exit(commandLine().execute(args));
     }
 }

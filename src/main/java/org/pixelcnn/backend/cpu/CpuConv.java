@@ -16,7 +16,8 @@ final class CpuConv {
     private static final long COL_LIMIT = 16L << 20;
 
     private final Parallel par;
-    private FloatBuffer col = FloatBuffer.allocate(0);
+    /** The column buffer; the CpuBuf is kept, not just its FloatBuffer, so its native memory stays allocated. */
+    private CpuBuf col;
 
     CpuConv(Parallel par) {
         this.par = par;
@@ -28,8 +29,8 @@ final class CpuConv {
     }
 
     private FloatBuffer colBuffer(long floats) {
-        if (col.capacity() < floats) col = CpuBuf.allocate(floats).fb;
-        return col;
+        if (col == null || col.size() < floats) col = CpuBuf.allocate(floats);
+        return col.fb;
     }
 
     /** y = conv(x, W) (overwrite); bias added by the caller. */
