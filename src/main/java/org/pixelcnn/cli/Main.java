@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "PixelCNN++ (Salimans et al., ICLR 2017) with hand-written forward and backward passes, on the CPU and on NVIDIA GPUs.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DataCommand.class,
         })
 public final class Main implements Runnable {
 
