@@ -1,0 +1,82 @@
+package org.pixelcnn.sample;
+
+import org.pixelcnn.io.BadInputException;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Tiles uint8 NHWC images into one picture and writes it as PNG, with the layout of the reference's
+ * {@code utils/plotting.py img_tile} (aspect_ratio 1, border 1, border colour 0): for n images of
+ * H x W, {@code rows = ceil(sqrt(n * W/H))} and {@code cols = ceil(sqrt(n * H/W))}; image k sits at
+ * row {@code k / cols}, column {@code k % cols}; tiles are separated by 1-pixel black lines (none
+ * around the outside), so the picture is {@code rows*(H+1)-1} by {@code cols*(W+1)-1}. Unused tiles
+ * stay black. C = 1 gives an 8-bit grayscale PNG, C = 3 an 8-bit RGB PNG; pixel values are written
+ * unchanged.
+ */
+public final class ImageGrid {
+    private ImageGrid() {
+    }
+
+    /** Grid rows and columns {@code {rows, cols}} for n images of H x W, as img_tile computes them. */
+    public static int[] gridShape(int n, int height, int width) {
+        double aspect = width / (double) height;
+        int rows = (int) Math.ceil(Math.sqrt(n * aspect));
+        int cols = (int) Math.ceil(Math.sqrt(n / aspect));
+        return new int[] {Math.max(rows, n > 0 ? 1 : 0), Math.max(cols, n > 0 ? 1 : 0)};
+    }
+
+    /**
+     * Tiles images.
+     *
+     * @param nhwc n*H*W*C bytes, NHWC
+     * @param channels C: 1 or 3
+     * @return a TYPE_BYTE_GRAY (C = 1) or TYPE_3BYTE_BGR (C = 3) image
+     * @throws IllegalArgumentException when the sizes do not match or C is not 1 or 3
+     */
+    public static BufferedImage tile(byte[] nhwc, int n, int height, int width, int channels) {
+        if (channels != 1 && channels != 3) throw new IllegalArgumentException("channels " + channels);
+        if (n <= 0 || (long) n * height * width * channels != nhwc.length) {
+            throw new IllegalArgumentException(nhwc.length + " bytes for " + n + " images of " + height + "x" + width + "x" + channels);
+        }
+        int[] grid = gridShape(n, height, width);
+        int outH = grid[0] * (height + 1) - 1;
+        int outW = grid[1] * (width + 1) - 1;
+        BufferedImage out = new BufferedImage(outW, outH, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+        WritableRaster raster = out.getRaster();
+        int[] px = new int[channels];
+        for (int k = 0; k < n; k++) {
+            int y0 = (k / grid[1]) * (height + 1);
+            int x0 = (k % grid[1]) * (width + 1);
+            if (k / grid[1] >= grid[0]) break;
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int at = ((k * height + y) * width + x) * channels;
+                    for (int c = 0; c < channels; c++) px[c] = nhwc[at + c] & 0xff;
+                    raster.setPixel(x0 + x, y0 + y, px);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Tiles images and writes the PNG.
+     *
+     * @throws BadInputException naming the file when it cannot be written
+     */
+    public static void write(Path file, byte[] nhwc, int n, int height, int width, int channels) {
+        BufferedImage img = tile(nhwc, n, height, width, channels);
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
+            if (!ImageIO.write(img, "png", file.toFile())) throw new IOException("no PNG writer");
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot write the PNG (" + e.getMessage() + ")", e);
+        }
+    }
+}
