@@ -170,6 +170,9 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- optimiser
 
+    /** Sum of squares of all elements, accumulated in double (synchronises): a non-finite result flags NaN/Inf gradients. */
+    double sumSquares(Buf b);
+
     /**
      * One Adam step with the original's constants and Polyak averaging over flat buffers of equal size
      * (nn.adam_updates with mom1 = 0.95, mom2 = 0.9995, epsilon inside the root, then the moving

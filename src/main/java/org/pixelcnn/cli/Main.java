@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 InfoCommand.class,
                 DataCommand.class,
+                TrainCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -28,7 +29,13 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = parsed.originalArgs().contains("--verbose");
             Throwable t = ex;
-            while (!(t instanceof BadInputException) && t.getCause() != null && t.getCause() != t) t = t.getCause();
+            while (!(t instanceof BadInputException) && !(t instanceof org.pixelcnn.train.TrainingFailure)
+                    && t.getCause() != null && t.getCause() != t) t = t.getCause();
+            if (t instanceof org.pixelcnn.train.TrainingFailure) {
+                cmd.getErr().println("error: " + t.getMessage());
+                if (verbose) ex.printStackTrace(cmd.getErr());
+                return 3;
+            }
             if (t instanceof BadInputException) {
                 cmd.getErr().println("error: " + t.getMessage());
                 if (verbose) ex.printStackTrace(cmd.getErr());

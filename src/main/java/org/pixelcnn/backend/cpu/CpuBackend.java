@@ -4,6 +4,8 @@ import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.ConvGeom;
 import org.pixelcnn.backend.DropoutMask;
+import org.pixelcnn.loss.DiscretizedMixLogistic;
+import org.pixelcnn.loss.MixLogisticSampler;
 import org.pixelcnn.train.AdamPolyak;
 
 import java.nio.FloatBuffer;
@@ -469,12 +471,28 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double mixLogisticLoss(Buf l, Buf x, Buf dl, float gradScale, double[] perImage, int n, int h, int w, int c, int nrMix) {
-        throw new UnsupportedOperationException("merge pending");
+        return DiscretizedMixLogistic.lossAndGrad(f(l), f(x), dl == null ? null : f(dl), gradScale, perImage, n, h, w, c, nrMix, par.threads());
     }
 
     @Override
     public void mixLogisticSample(Buf l, Buf uMix, Buf u, Buf x, int n, int h, int w, int c, int nrMix, int row, int col) {
-        throw new UnsupportedOperationException("merge pending");
+        MixLogisticSampler.samplePosition(f(l), f(uMix), f(u), f(x), null, n, h, w, c, nrMix, row, col);
+    }
+
+    @Override
+    public double sumSquares(Buf b) {
+        FloatBuffer x = f(b);
+        int chunks = par.chunks(x.capacity(), GRAIN);
+        double[] part = new double[chunks];
+        par.forChunks(chunks, k -> {
+            long lo = (long) x.capacity() * k / chunks, hi = (long) x.capacity() * (k + 1) / chunks;
+            double s = 0;
+            for (int i = (int) lo; i < hi; i++) s += (double) x.get(i) * x.get(i);
+            part[k] = s;
+        });
+        double s = 0;
+        for (double v : part) s += v;
+        return s;
     }
 
     @Override

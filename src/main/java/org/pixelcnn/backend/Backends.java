@@ -1,0 +1,41 @@
+package org.pixelcnn.backend;
+
+import org.pixelcnn.backend.cpu.CpuBackend;
+import org.pixelcnn.backend.cuda.CudaProbe;
+import org.pixelcnn.io.BadInputException;
+
+/**
+ * Chooses and creates backends for {@code --backend auto|cpu|cuda}: auto takes CUDA when a usable GPU
+ * is present (and says so), the CPU otherwise.
+ */
+public final class Backends {
+    private Backends() {}
+
+    /** The backend a flag value means here: "cpu" or "cuda". @throws BadInputException for cuda without a usable GPU or an unknown name */
+    public static String resolve(String flag) {
+        return switch (flag) {
+            case "cpu" -> "cpu";
+            case "cuda" -> {
+                CudaProbe p = CudaProbe.probe();
+                if (!p.available()) throw new BadInputException("--backend cuda: CUDA is not usable here: " + p.reason());
+                yield "cuda";
+            }
+            case "auto" -> CudaProbe.probe().available() ? "cuda" : "cpu";
+            default -> throw new BadInputException("--backend must be auto, cpu or cuda, not '" + flag + "'");
+        };
+    }
+
+    /**
+     * A backend for replica {@code replica} of {@code replicas}. On the CPU each replica gets
+     * cores / replicas worker threads (at least one).
+     *
+     * @throws BadInputException when the CUDA backend cannot start
+     */
+    public static Backend create(String resolved, int replica, int replicas) {
+        if (resolved.equals("cpu")) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return new CpuBackend(Math.max(1, cores / Math.max(1, replicas)));
+        }
+        throw new BadInputException("--backend cuda: this build has no CUDA backend yet; use --backend cpu");
+    }
+}

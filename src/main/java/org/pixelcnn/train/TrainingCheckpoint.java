@@ -1,0 +1,97 @@
+package org.pixelcnn.train;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Buf;
+import org.pixelcnn.io.BadInputException;
+import org.pixelcnn.io.Checkpoint;
+import org.pixelcnn.io.CheckpointContents;
+import org.pixelcnn.io.CheckpointReader;
+import org.pixelcnn.io.CheckpointTensor;
+import org.pixelcnn.model.ModelConfig;
+import org.pixelcnn.model.Param;
+import org.pixelcnn.model.ParamStore;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Maps the engine's flat blocks (parameters, Polyak averages, Adam moments) to a checkpoint under the
+ * reference's variable names, and back. The model configuration travels as JSON metadata, so
+ * {@code sample} and {@code eval} can rebuild the network from the file alone.
+ */
+public final class TrainingCheckpoint {
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    /** What a checkpoint says about the run (JSON metadata "config"). */
+    public record RunInfo(ModelConfig model, String dataSet, int batchSize, int replicas, double learningRate,
+                          double lrDecay, double polyakDecay, long seed) {
+        public String toJson() {
+            return GSON.toJson(this);
+        }
+
+        /** @throws BadInputException naming the file when the JSON is not a run description */
+        public static RunInfo fromJson(String json, Path file) {
+            try {
+                RunInfo r = GSON.fromJson(json, RunInfo.class);
+                if (r == null || r.model() == null) throw new BadInputException(file + ": no model configuration in the checkpoint metadata");
+                ModelConfig m = r.model();
+                // re-validate through the canonical constructor
+                return new RunInfo(new ModelConfig(m.nrResnet(), m.nrFilters(), m.nrLogisticMix(), m.nonlinearity(), m.height(),
+                        m.width(), m.channels(), m.numClasses(), m.dropoutP()), r.dataSet(), r.batchSize(), r.replicas(),
+                        r.learningRate(), r.lrDecay(), r.polyakDecay(), r.seed());
+            } catch (RuntimeException e) {
+                if (e instanceof BadInputException b) throw b;
+                throw new BadInputException(file + ": the checkpoint's model configuration is unreadable (" + e.getMessage() + ")", e);
+            }
+        }
+    }
+
+    private TrainingCheckpoint() {}
+
+    /** The parameter shapes a model expects, for strict loading. */
+    public static Map<String, long[]> expectedShapes(ParamStore ps) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (Param p : ps.params()) m.put(p.name, toLong(p.shape));
+        return m;
+    }
+
+    private static long[] toLong(int[] s) {
+        long[] r = new long[s.length];
+        for (int i = 0; i < s.length; i++) r[i] = s[i];
+        return r;
+    }
+
+    private static float[] download(Backend be, Buf b) {
+        float[] a = new float[Math.toIntExact(b.size())];
+        be.download(b, 0, a, 0, a.length);
+        return a;
+    }
+
+    private static Map<String, CheckpointTensor> group(ParamStore ps, float[] flat) {
+        Map<String, CheckpointTensor> m = new LinkedHashMap<>();
+        for (Param p : ps.params())
+            m.put(p.name, new CheckpointTensor(toLong(p.shape), FloatBuffer.wrap(flat, (int) p.offset, (int) p.size).slice()));
+        return m;
+    }
+
+    /** Writes replica r's state (atomically: temp file, fsync, rename). */
+    public static Path save(Path saveDir, Replica r, long step, double learningRate, long[] rngState, RunInfo info) {
+        ParamStore ps = r.model.params();
+        CheckpointContents c = new CheckpointContents(step, learningRate, rngState, info.toJson(),
+                group(ps, download(r.be, ps.values())), group(ps, download(r.be, r.ema)),
+                group(ps, download(r.be, r.adamM)), group(ps, download(r.be, r.adamV)));
+        return Checkpoint.save(saveDir, c);
+    }
+
+    /** Reads one group of an open, validated checkpoint into a flat block laid out as ps. */
+    public static float[] readFlat(CheckpointReader reader, Checkpoint.Group group, ParamStore ps) {
+        float[] flat = new float[Math.toIntExact(ps.total())];
+        FloatBuffer fb = FloatBuffer.wrap(flat);
+        for (Param p : ps.params()) reader.read(group, p.name, fb, (int) p.offset);
+        return flat;
+    }
+}
