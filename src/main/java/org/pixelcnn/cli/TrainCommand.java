@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train PixelCNN++ (train.py's flags). Prints train and test bits/dim per epoch; writes checkpoints, sample grids, metrics and a plot to --save_dir.")
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = {"-i", "--data_dir"}, defaultValue = "data", description = "Location for the dataset (default ${DEFAULT-VALUE})")
+    @Option(names = {"-i", "--data_dir"}, description = "Location for the dataset (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
     Path dataDir;
 
     @Option(names = {"-o", "--save_dir"}, defaultValue = "save", description = "Location for checkpoints, samples, metrics (default ${DEFAULT-VALUE})")
