@@ -20,6 +20,9 @@ import static org.bytedeco.cuda.global.cudnn.*;
  * (see {@link CudnnConv} for the rules) and cached. On creation the output size cuDNN computes is checked
  * against the plan.
  */
+// cuDNN 9 marks its legacy convolution API deprecated; it is used on purpose (long-standing, in every
+// cuDNN 8 and 9 release, so the 13.1/9.19 presets run against the CUDA 13.0 machine's cuDNN).
+@SuppressWarnings("deprecation")
 final class ConvDescriptors implements AutoCloseable {
     /** A chosen algorithm and the workspace it needs in bytes. */
     record Algo(int algo, long workspace) {

@@ -25,6 +25,9 @@ import static org.bytedeco.cuda.global.cudnn.*;
  * In FP32 mode only CUDNN_FMA_MATH results are accepted; in TF32 mode anything but
  * CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (see {@link Precision}).
  */
+// cuDNN 9 marks its legacy convolution API deprecated; it is used on purpose (long-standing, in every
+// cuDNN 8 and 9 release, so the 13.1/9.19 presets run against the CUDA 13.0 machine's cuDNN).
+@SuppressWarnings("deprecation")
 final class CudnnConv implements AutoCloseable {
     /** Largest cuDNN workspace accepted for one call. */
     static final long MAX_WORKSPACE = 512L << 20;
