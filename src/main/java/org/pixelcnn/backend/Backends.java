@@ -1,7 +1,10 @@
 package org.pixelcnn.backend;
 
 import org.pixelcnn.backend.cpu.CpuBackend;
+import org.pixelcnn.backend.cuda.CudaBackend;
+import org.pixelcnn.backend.cuda.CudaContext;
 import org.pixelcnn.backend.cuda.CudaProbe;
+import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.io.BadInputException;
 
 /**
@@ -32,10 +35,19 @@ public final class Backends {
      * @throws BadInputException when the CUDA backend cannot start
      */
     public static Backend create(String resolved, int replica, int replicas) {
+        return create(resolved, replica, replicas, Precision.TF32, 4L << 30);
+    }
+
+    /**
+     * As {@link #create(String, int, int)}; for CUDA, replica r runs on GPU r mod (visible GPUs) with a
+     * device arena of arenaBytes (allocated once, up front) and the given convolution/GEMM precision.
+     */
+    public static Backend create(String resolved, int replica, int replicas, Precision precision, long arenaBytes) {
         if (resolved.equals("cpu")) {
             int cores = Runtime.getRuntime().availableProcessors();
             return new CpuBackend(Math.max(1, cores / Math.max(1, replicas)));
         }
-        throw new BadInputException("--backend cuda: this build has no CUDA backend yet; use --backend cpu");
+        int gpus = Math.max(1, CudaProbe.probe().gpus().size());
+        return new CudaBackend(CudaContext.open(replica % gpus), precision, arenaBytes, false);
     }
 }

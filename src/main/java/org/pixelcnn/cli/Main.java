@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 DataCommand.class,
                 TrainCommand.class,
+                SelftestCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,422 @@
+package org.pixelcnn.backend.cuda;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.global.cudart;
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Buf;
+import org.pixelcnn.backend.ConvGeom;
+import org.pixelcnn.train.AdamPolyak;
+
+/**
+ * The CUDA backend: one replica on one GPU, with its own stream, its own device memory arena
+ * ({@link DeviceArena}: one cudaMalloc at construction, nothing allocated later), cuDNN convolutions
+ * ({@link CudnnConv}), cuBLAS matrix products ({@link CublasGemm}) and our kernels ({@link Kernels}) for
+ * everything else. Each operation computes what its twin in {@link org.pixelcnn.backend.cpu.CpuBackend}
+ * computes (same formulas, transcendentals in float64, no fused multiply-adds where the CPU has none);
+ * convolutions and products follow {@link Precision}. Work is queued on the stream; {@link #download},
+ * {@link #mixLogisticLoss} and {@link #synchronize} wait for it. Not thread-safe; a backend used from
+ * another thread rebinds its device there first.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaContext ctx;
+    private final Precision precision;
+    private final CUstream_st stream;
+    private final DeviceArena arena;
+    private final Kernels k;
+    private final CudnnConv conv;
+    private final CublasGemm blas;
+    private final CudaReductions red;
+    private final MixLogisticLaunch mix;
+    private FloatPointer staging = new FloatPointer(0);
+    private Thread boundTo;
+
+    /**
+     * @param ctx              the GPU (see {@link CudaContext#open})
+     * @param precision        convolution and GEMM arithmetic
+     * @param arenaBytes       device memory taken up front for all buffers and scratch
+     * @param checkEveryLaunch synchronise after every kernel launch so a fault names its kernel (slow; self-test)
+     * @throws CudaException if a CUDA call fails (e.g. the arena does not fit)
+     */
+    public CudaBackend(CudaContext ctx, Precision precision, long arenaBytes, boolean checkEveryLaunch) {
+        this.ctx = ctx;
+        this.precision = precision;
+        ctx.bind();
+        boundTo = Thread.currentThread();
+        this.stream = ctx.createStream();
+        this.arena = new DeviceArena(arenaBytes);
+        this.k = new Kernels(stream, ctx.multiprocessors, checkEveryLaunch);
+        this.conv = new CudnnConv(stream, precision, k, arena);
+        this.blas = new CublasGemm(stream, precision, arena);
+        this.red = new CudaReductions(k, arena);
+        this.mix = new MixLogisticLaunch(k, stream, arena);
+    }
+
+    /** An arena of 90% of the device's free memory less 1 GiB for cuDNN, cuBLAS and the driver. */
+    public static long defaultArenaBytes(CudaContext ctx) {
+        long free = ctx.memory()[0];
+        return Math.max(256L << 20, (long) (free * 0.9) - (1L << 30));
+    }
+
+    private void bind() {
+        Thread t = Thread.currentThread();
+        if (t != boundTo) {
+            ctx.bind();
+            boundTo = t;
+        }
+    }
+
+    private static CudaBuf c(Buf b) {
+        return CudaBuf.of(b);
+    }
+
+    @Override
+    public String name() {
+        return "cuda:" + ctx.device;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The arena, for its peak usage and for {@link DeviceArena#mark} / {@link DeviceArena#release}. */
+    public DeviceArena arena() {
+        return arena;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Buf alloc(long n) {
+        bind();
+        CudaBuf b = new CudaBuf(arena.allocate(4L * n), n);
+        if (n > 0) CudaException.runtime(cudart.cudaMemsetAsync(new DevicePtr(b.address()), 0, 4L * n, stream), "cudaMemsetAsync(new buffer)");
+        return b;
+    }
+
+    private FloatPointer staging(int n) {
+        if (staging.capacity() < n) {
+            staging.close();
+            staging = new FloatPointer(Math.max(n, 1024));
+        }
+        return staging;
+    }
+
+    @Override
+    public void upload(float[] src, int srcOff, Buf dst, long dstOff, int n) {
+        bind();
+        CudaBuf d = c(dst);
+        if (dstOff < 0 || dstOff + n > d.size()) throw new IndexOutOfBoundsException("upload [" + dstOff + ", +" + n + ") into " + d.size());
+        if (n == 0) return;
+        FloatPointer s = staging(n);
+        s.put(src, srcOff, n);
+        CudaException.runtime(cudart.cudaMemcpyAsync(new DevicePtr(d.at(dstOff)), s, 4L * n, cudart.cudaMemcpyHostToDevice, stream),
+                "cudaMemcpyAsync(upload " + n + " floats)");
+        CudaException.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize(after upload)");
+    }
+
+    @Override
+    public void download(Buf src, long srcOff, float[] dst, int dstOff, int n) {
+        bind();
+        CudaBuf s = c(src);
+        if (srcOff < 0 || srcOff + n > s.size()) throw new IndexOutOfBoundsException("download [" + srcOff + ", +" + n + ") from " + s.size());
+        if (n == 0) return;
+        FloatPointer h = staging(n);
+        CudaException.runtime(cudart.cudaMemcpyAsync(h, new DevicePtr(s.at(srcOff)), 4L * n, cudart.cudaMemcpyDeviceToHost, stream),
+                "cudaMemcpyAsync(download " + n + " floats)");
+        CudaException.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize(after download)");
+        h.get(dst, dstOff, n);
+    }
+
+    @Override
+    public double sumSquares(Buf b) {
+        bind();
+        CudaBuf x = c(b);
+        long rows = x.size() / CudaReductions.SQUARES_COLS;
+        double sum = 0;
+        if (rows > 0) {
+            int count = CudaReductions.chunks(rows) * CudaReductions.SQUARES_COLS;
+            long parts = red.sumSquaresPartials(x, rows);
+            org.bytedeco.javacpp.DoublePointer h = new org.bytedeco.javacpp.DoublePointer(count);
+            CudaException.runtime(cudart.cudaMemcpyAsync(h, new DevicePtr(parts), 8L * count, cudart.cudaMemcpyDeviceToHost, stream),
+                    "cudaMemcpyAsync(sumSquares partials)");
+            CudaException.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize(after sumSquares)");
+            double[] d = new double[count];
+            h.get(d);
+            h.close();
+            for (double v : d) sum += v;
+        }
+        int tail = (int) (x.size() - rows * CudaReductions.SQUARES_COLS);
+        if (tail > 0) {
+            float[] t = new float[tail];
+            download(b, rows * CudaReductions.SQUARES_COLS, t, 0, tail);
+            for (float v : t) sum += (double) v * v;
+        }
+        return sum;
+    }
+
+    @Override
+    public void fill(Buf b, float v) {
+        bind();
+        long n = b.size();
+        if (n > 0) k.grid1d(Kernel.FILL, n).p(b).l(n).f(v).go();
+    }
+
+    @Override
+    public void copy(Buf src, Buf dst) {
+        bind();
+        sameSize(src, dst);
+        if (src.size() > 0)
+            CudaException.runtime(cudart.cudaMemcpyAsync(new DevicePtr(c(dst).address()), new DevicePtr(c(src).address()), 4L * src.size(),
+                    cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy " + src.size() + " floats)");
+    }
+
+    @Override
+    public void axpy(float alpha, Buf src, Buf dst) {
+        bind();
+        sameSize(src, dst);
+        long n = src.size();
+        if (n > 0) k.grid1d(Kernel.AXPY, n).p(dst).p(src).l(n).f(alpha).go();
+    }
+
+    @Override
+    public void synchronize() {
+        bind();
+        CudaException.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    }
+
+    private static void sameSize(Buf a, Buf b) {
+        if (a.size() != b.size()) throw new IllegalArgumentException("buffer sizes differ: " + a.size() + " vs " + b.size());
+    }
+
+    // ---------------------------------------------------------------- dense algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int kk, float alpha, Buf a, Buf b, float beta, Buf cc) {
+        bind();
+        blas.gemm(transA, transB, m, n, kk, alpha, c(a), c(b), beta, c(cc));
+    }
+
+    @Override
+    public void convForward(ConvGeom g, Buf x, Buf w, Buf bias, Buf y) {
+        bind();
+        conv.forward(g, c(x), c(w), c(y));
+        if (bias != null) addBias(y, bias, (long) g.n() * g.ho() * g.wo(), g.cout());
+    }
+
+    @Override
+    public void convBackwardData(ConvGeom g, Buf dy, Buf w, Buf dx) {
+        bind();
+        conv.backwardData(g, c(dy), c(w), c(dx));
+    }
+
+    @Override
+    public void convBackwardFilter(ConvGeom g, Buf x, Buf dy, Buf dw) {
+        bind();
+        conv.backwardFilter(g, c(x), c(dy), c(dw));
+    }
+
+    @Override
+    public void addBias(Buf y, Buf bias, long rows, int channels) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.ADD_BIAS, rows * channels).p(y).p(bias).l(rows).i(channels).go();
+    }
+
+    @Override
+    public void biasBackward(Buf dy, long rows, int channels, Buf db) {
+        bind();
+        red.biasBackward(c(dy), rows, channels, c(db));
+    }
+
+    // ---------------------------------------------------------------- weight norm
+
+    @Override
+    public void weightNormForward(Buf v, Buf g, Buf w, Buf norm, int outer, int channels, int inner) {
+        bind();
+        red.weightNormForward(c(v), c(g), c(w), c(norm), outer, channels, inner);
+    }
+
+    @Override
+    public void weightNormBackward(Buf v, Buf g, Buf norm, Buf dw, Buf dv, Buf dg, int outer, int channels, int inner) {
+        bind();
+        red.weightNormBackward(c(v), c(g), c(norm), c(dw), c(dv), c(dg), outer, channels, inner);
+    }
+
+    @Override
+    public void channelMoments(Buf y, long rows, int channels, Buf mean, Buf var) {
+        bind();
+        red.channelMoments(c(y), rows, channels, c(mean), c(var));
+    }
+
+    // ---------------------------------------------------------------- nonlinearities
+
+    @Override
+    public void concatEluForward(Buf x, Buf y, long rows, int ch) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.CONCAT_ELU_FORWARD, rows * ch).p(y).p(x).l(rows).i(ch).go();
+    }
+
+    @Override
+    public void concatEluBackward(Buf x, Buf dy, Buf dx, long rows, int ch) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.CONCAT_ELU_BACKWARD, rows * ch).p(dx).p(x).p(dy).l(rows).i(ch).go();
+    }
+
+    private void unary(Kernel kernel, Buf x, Buf y) {
+        bind();
+        long n = x.size();
+        if (n > 0) k.grid1d(kernel, n).p(y).p(x).l(n).go();
+    }
+
+    private void unaryBackward(Kernel kernel, Buf x, Buf dy, Buf dx) {
+        bind();
+        long n = x.size();
+        if (n > 0) k.grid1d(kernel, n).p(dx).p(x).p(dy).l(n).go();
+    }
+
+    @Override
+    public void eluForward(Buf x, Buf y) {
+        unary(Kernel.ELU_FORWARD, x, y);
+    }
+
+    @Override
+    public void eluBackward(Buf x, Buf dy, Buf dx) {
+        unaryBackward(Kernel.ELU_BACKWARD, x, dy, dx);
+    }
+
+    @Override
+    public void reluForward(Buf x, Buf y) {
+        unary(Kernel.RELU_FORWARD, x, y);
+    }
+
+    @Override
+    public void reluBackward(Buf x, Buf dy, Buf dx) {
+        unaryBackward(Kernel.RELU_BACKWARD, x, dy, dx);
+    }
+
+    // ---------------------------------------------------------------- shifts, concat, sums
+
+    private void shift(Kernel kernel, Buf in, Buf out, int n, int h, int w, int ch) {
+        bind();
+        long total = (long) n * h * w * ch;
+        if (total > 0) k.grid1d(kernel, total).p(out).p(in).i(n).i(h).i(w).i(ch).go();
+    }
+
+    @Override
+    public void downShiftForward(Buf x, Buf y, int n, int h, int w, int ch) {
+        shift(Kernel.DOWN_SHIFT_FORWARD, x, y, n, h, w, ch);
+    }
+
+    @Override
+    public void downShiftBackward(Buf dy, Buf dx, int n, int h, int w, int ch) {
+        shift(Kernel.DOWN_SHIFT_BACKWARD, dy, dx, n, h, w, ch);
+    }
+
+    @Override
+    public void rightShiftForward(Buf x, Buf y, int n, int h, int w, int ch) {
+        shift(Kernel.RIGHT_SHIFT_FORWARD, x, y, n, h, w, ch);
+    }
+
+    @Override
+    public void rightShiftBackward(Buf dy, Buf dx, int n, int h, int w, int ch) {
+        shift(Kernel.RIGHT_SHIFT_BACKWARD, dy, dx, n, h, w, ch);
+    }
+
+    @Override
+    public void concatChannelsForward(Buf a, int ca, Buf b, int cb, Buf y, long rows) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.CONCAT_CHANNELS_FORWARD, rows * (ca + cb)).p(y).p(a).i(ca).p(b).i(cb).l(rows).go();
+    }
+
+    @Override
+    public void concatChannelsBackward(Buf dy, Buf da, int ca, Buf db, int cb, long rows) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.CONCAT_CHANNELS_BACKWARD, rows * (ca + cb)).p(dy).p(da).i(ca).p(db).i(cb).l(rows).go();
+    }
+
+    @Override
+    public void add(Buf a, Buf b, Buf y) {
+        bind();
+        long n = y.size();
+        if (n > 0) k.grid1d(Kernel.ADD, n).p(y).p(a).p(b).l(n).go();
+    }
+
+    @Override
+    public void addPerImage(Buf y, Buf v, int n, long pixels, int ch) {
+        bind();
+        long total = n * pixels * ch;
+        if (total > 0) k.grid1d(Kernel.ADD_PER_IMAGE, total).p(y).p(v).i(n).l(pixels).i(ch).go();
+    }
+
+    @Override
+    public void sumPerImage(Buf dy, Buf s, int n, long pixels, int ch) {
+        bind();
+        red.sumPerImage(c(dy), c(s), n, pixels, ch);
+    }
+
+    // ---------------------------------------------------------------- gated resnet pieces
+
+    @Override
+    public void gateForward(Buf x, Buf c2, Buf out, long rows, int f) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.GATE_FORWARD, rows * f).p(x).p(c2).p(out).l(rows).i(f).go();
+    }
+
+    @Override
+    public void gateBackward(Buf c2, Buf dout, Buf dx, Buf dc2, long rows, int f) {
+        bind();
+        if (rows > 0) k.grid1d(Kernel.GATE_BACKWARD, rows * f).p(c2).p(dout).p(dx).p(dc2).l(rows).i(f).go();
+    }
+
+    @Override
+    public void dropoutForward(Buf x, Buf y, float p, long key) {
+        bind();
+        long n = x.size();
+        if (n > 0) k.grid1d(Kernel.DROPOUT_FORWARD, n).p(x).p(y).l(n).f(p).f(1f / (1f - p)).l(key).go();
+    }
+
+    @Override
+    public void dropoutBackward(Buf dy, Buf dx, float p, long key) {
+        bind();
+        long n = dy.size();
+        if (n > 0) k.grid1d(Kernel.DROPOUT_BACKWARD, n).p(dy).p(dx).l(n).f(p).f(1f / (1f - p)).l(key).go();
+    }
+
+    // ---------------------------------------------------------------- likelihood, sampling, optimiser
+
+    @Override
+    public double mixLogisticLoss(Buf l, Buf x, Buf dl, float gradScale, double[] perImage, int n, int h, int w, int ch, int nrMix) {
+        bind();
+        return mix.loss(c(l), c(x), CudaBuf.of(dl), gradScale, perImage, n, h, w, ch, nrMix);
+    }
+
+    @Override
+    public void mixLogisticSample(Buf l, Buf uMix, Buf u, Buf x, int n, int h, int w, int ch, int nrMix, int row, int col) {
+        bind();
+        mix.sample(c(l), c(uMix), c(u), c(x), n, h, w, ch, nrMix, row, col);
+    }
+
+    @Override
+    public void adamPolyak(AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema) {
+        bind();
+        long n = p.size();
+        if (n == 0) return;
+        k.grid1d(Kernel.ADAM_POLYAK_UPDATE, n).p(p).p(grad).p(m).p(v).p(ema).l(n)
+                .f(s.lr()).f(s.beta1()).f(s.oneMinusBeta1()).f(s.beta2()).f(s.oneMinusBeta2())
+                .f(s.biasCorrection1()).f(s.biasCorrection2()).f(s.epsilon()).f(s.polyak()).f(s.oneMinusPolyak()).go();
+    }
+
+    /** Waits for queued work, then frees the handles, module, stream and arena (not the context). */
+    @Override
+    public void close() {
+        bind();
+        cudart.cudaStreamSynchronize(stream);
+        mix.close();
+        conv.close();
+        blas.close();
+        k.close();
+        arena.close();
+        staging.close();
+        CudaException.runtime(cudart.cudaStreamDestroy(stream), "cudaStreamDestroy");
+    }
+}

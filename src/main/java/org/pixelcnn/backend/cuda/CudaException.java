@@ -1,0 +1,60 @@
+package org.pixelcnn.backend.cuda;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.cuda.global.cudnn;
+
+/**
+ * A failed CUDA runtime, driver, cuDNN or cuBLAS call, or a failed kernel; the message names the call
+ * (or kernel) and gives the library's error name and text. The {@code check*} methods turn a return
+ * code into this exception and are used on every native call of the CUDA backend.
+ */
+public final class CudaException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public CudaException(String message) {
+        super(message);
+    }
+
+    /** Throws unless {@code err} is cudaSuccess; {@code what} names the call, e.g. "cudaMalloc(4096 bytes)". */
+    static void runtime(int err, String what) {
+        if (err != cudart.cudaSuccess) throw new CudaException(what + " failed: " + runtimeText(err));
+    }
+
+    /** Throws unless the driver-API result is CUDA_SUCCESS. */
+    static void driver(int err, String what) {
+        if (err != cudart.CUDA_SUCCESS) throw new CudaException(what + " failed: " + driverText(err));
+    }
+
+    /** Throws unless the cuDNN status is CUDNN_STATUS_SUCCESS. */
+    static void cudnn(int status, String what) {
+        if (status != cudnn.CUDNN_STATUS_SUCCESS) {
+            BytePointer s = cudnn.cudnnGetErrorString(status);
+            throw new CudaException(what + " failed: cuDNN status " + status + (s == null ? "" : " (" + s.getString() + ")"));
+        }
+    }
+
+    /** Throws unless the cuBLAS status is CUBLAS_STATUS_SUCCESS. */
+    static void cublas(int status, String what) {
+        if (status != cublas.CUBLAS_STATUS_SUCCESS) {
+            BytePointer s = cublas.cublasGetStatusString(status);
+            throw new CudaException(what + " failed: cuBLAS status " + status + (s == null ? "" : " (" + s.getString() + ")"));
+        }
+    }
+
+    /** "cudaErrorMemoryAllocation (out of memory)" for a runtime error code. */
+    static String runtimeText(int err) {
+        BytePointer name = cudart.cudaGetErrorName(err), text = cudart.cudaGetErrorString(err);
+        return (name == null ? "error " + err : name.getString()) + (text == null ? "" : " (" + text.getString() + ")");
+    }
+
+    /** "CUDA_ERROR_INVALID_IMAGE (device kernel image is invalid)" for a driver-API error code. */
+    static String driverText(int err) {
+        // const char** outputs: JavaCPP writes the string's address into the (initially null) pointers.
+        BytePointer n = new BytePointer((BytePointer) null), t = new BytePointer((BytePointer) null);
+        String sName = cudart.cuGetErrorName(err, n) == cudart.CUDA_SUCCESS && !n.isNull() ? n.getString() : "CUresult " + err;
+        String sText = cudart.cuGetErrorString(err, t) == cudart.CUDA_SUCCESS && !t.isNull() ? " (" + t.getString() + ")" : "";
+        return sName + sText;
+    }
+}
