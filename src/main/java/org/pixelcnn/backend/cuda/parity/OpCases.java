@@ -253,6 +253,11 @@ public final class OpCases {
         });
         long np = pixels * s.f() / 4 + 17;
         AdamPolyak.Scalars sc = new AdamPolyak(AdamPolyak.DEFAULT_POLYAK_DECAY).scalars(3, 1e-3);
+        long nsq = pixels * s.f() / 2 + 333; // a length with a tail past the 1024-column view
+        add("sumSquares", "[" + nsq + "]", c -> {
+            T g = c.in(nsq);
+            return be -> c.scalars(be, be.sumSquares(g.on(be)));
+        });
         add("adamPolyak", "[" + np + "] step 3", c -> {
             T prm = c.acc(np), g = c.in(np), mm = c.acc(np), v = c.in(np, 0, 0.01), ema = c.acc(np);
             c.compare(v);
