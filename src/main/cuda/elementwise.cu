@@ -23,9 +23,9 @@ extern "C" __global__ void elu_forward(float* y, const float* x, long long n) {
   PCNN_FOR(i, n) y[i] = pcnn_elu(x[i]);
 }
 
-// dx += dy * elu'(x). CPU twin: CpuBackend.eluBackward.
-extern "C" __global__ void elu_backward(float* dx, const float* x, const float* dy, long long n) {
-  PCNN_FOR(i, n) dx[i] = __fadd_rn(dx[i], __fmul_rn(dy[i], pcnn_elu_grad(x[i])));
+// dx += dy * (y > 0 ? 1 : y + 1), from the forward output y (tf EluGrad). CPU twin: CpuBackend.eluBackward.
+extern "C" __global__ void elu_backward(float* dx, const float* y, const float* dy, long long n) {
+  PCNN_FOR(i, n) dx[i] = __fadd_rn(dx[i], __fmul_rn(dy[i], pcnn_elu_grad_from_output(y[i])));
 }
 
 // y = max(x, 0). CPU twin: CpuBackend.reluForward (tf.nn.relu).
@@ -33,9 +33,9 @@ extern "C" __global__ void relu_forward(float* y, const float* x, long long n) {
   PCNN_FOR(i, n) y[i] = fmaxf(x[i], 0.f);
 }
 
-// dx += dy where x > 0. CPU twin: CpuBackend.reluBackward.
-extern "C" __global__ void relu_backward(float* dx, const float* x, const float* dy, long long n) {
-  PCNN_FOR(i, n) if (x[i] > 0.f) dx[i] = __fadd_rn(dx[i], dy[i]);
+// dx += dy where y > 0 (y the forward output). CPU twin: CpuBackend.reluBackward.
+extern "C" __global__ void relu_backward(float* dx, const float* y, const float* dy, long long n) {
+  PCNN_FOR(i, n) if (y[i] > 0.f) dx[i] = __fadd_rn(dx[i], dy[i]);
 }
 
 // concat_elu forward, NHWC with C channels in, 2C out: y[..., c] = elu(x[..., c]),
@@ -52,15 +52,16 @@ extern "C" __global__ void concat_elu_forward(float* y, const float* x, long lon
   }
 }
 
-// dx[r, j] += dy[r, j] elu'(x) - dy[r, C + j] elu'(-x). CPU twin: CpuBackend.concatEluBackward.
-extern "C" __global__ void concat_elu_backward(float* dx, const float* x, const float* dy, long long rows, int C) {
+// dx[r, j] += dy[r, j] g(y[r, j]) - dy[r, C + j] g(y[r, C + j]), g(y) = y > 0 ? 1 : y + 1, from the
+// forward output y [rows, 2C] (tf EluGrad). CPU twin: CpuBackend.concatEluBackward.
+extern "C" __global__ void concat_elu_backward(float* dx, const float* y, const float* dy, long long rows, int C) {
   long long n = rows * (long long)C;
   PCNN_FOR(i, n) {
     long long r = i / C;
     int c = (int)(i - r * C);
-    float v = x[i];
+    const float* yr = y + r * 2 * C;
     const float* d = dy + r * 2 * C;
-    float g = __fsub_rn(__fmul_rn(d[c], pcnn_elu_grad(v)), __fmul_rn(d[C + c], pcnn_elu_grad(-v)));
+    float g = __fsub_rn(__fmul_rn(d[c], pcnn_elu_grad_from_output(yr[c])), __fmul_rn(d[C + c], pcnn_elu_grad_from_output(yr[C + c])));
     dx[i] = __fadd_rn(dx[i], g);
   }
 }

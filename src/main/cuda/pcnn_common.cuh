@@ -14,8 +14,8 @@
 // elu with alpha 1: x > 0 ? x : expm1(x). CPU twin: CpuBackend.elu.
 static __device__ __forceinline__ float pcnn_elu(float x) { return x > 0.f ? x : (float)expm1((double)x); }
 
-// elu'(x): x > 0 ? 1 : exp(x). CPU twin: CpuBackend.eluGrad.
-static __device__ __forceinline__ float pcnn_elu_grad(float x) { return x > 0.f ? 1.f : (float)exp((double)x); }
+// elu' at the input from the output y = elu(input): 1 for y > 0, else y + 1 (tf EluGrad).
+static __device__ __forceinline__ float pcnn_elu_grad_from_output(float y) { return y > 0.f ? 1.f : __fadd_rn(y, 1.f); }
 
 // sigmoid in float64, rounded once. CPU twin: CpuBackend.sigmoid.
 static __device__ __forceinline__ float pcnn_sigmoid(float x) { return (float)(1.0 / (1.0 + exp(-(double)x))); }

@@ -89,20 +89,23 @@ public interface Backend extends AutoCloseable {
     /** y[r, 0:c] = elu(x[r, :]), y[r, c:2c] = elu(-x[r, :]) (nn.concat_elu); y is [rows, 2c]. */
     void concatEluForward(Buf x, Buf y, long rows, int c);
 
-    /** dx[r, j] += dy[r, j] elu'(x) - dy[r, c+j] elu'(-x). */
-    void concatEluBackward(Buf x, Buf dy, Buf dx, long rows, int c);
+    /**
+     * From the forward output y [rows, 2c] (no exp needed, as TF's EluGrad): dx[r, j] += dy[r, j] g(y[r, j])
+     * - dy[r, c+j] g(y[r, c+j]) with g(y) = 1 for y &gt; 0, y + 1 otherwise (= elu' at the input).
+     */
+    void concatEluBackward(Buf y, Buf dy, Buf dx, long rows, int c);
 
     /** y = elu(x) (alpha 1). */
     void eluForward(Buf x, Buf y);
 
-    /** dx += dy * (x > 0 ? 1 : exp(x)). */
-    void eluBackward(Buf x, Buf dy, Buf dx);
+    /** From the forward output y: dx += dy * (y &gt; 0 ? 1 : y + 1) (tf EluGrad). */
+    void eluBackward(Buf y, Buf dy, Buf dx);
 
     /** y = max(x, 0). */
     void reluForward(Buf x, Buf y);
 
-    /** dx += dy * (x > 0). */
-    void reluBackward(Buf x, Buf dy, Buf dx);
+    /** From the forward output y: dx += dy where y &gt; 0. */
+    void reluBackward(Buf y, Buf dy, Buf dx);
 
     // ---------------------------------------------------------------- shifts, concat, sums
 

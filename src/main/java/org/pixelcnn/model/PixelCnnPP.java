@@ -212,7 +212,7 @@ public final class PixelCnnPP {
         steps.add(new Step() {
             public void forward(Pass p) { be.eluForward(in.value, o.value); }
 
-            public void backward(Pass p) { be.eluBackward(in.value, o.grad, in.grad); }
+            public void backward(Pass p) { be.eluBackward(o.value, o.grad, in.grad); }
         });
         return o;
     }

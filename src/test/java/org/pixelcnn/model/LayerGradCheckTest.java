@@ -109,7 +109,7 @@ class LayerGradCheckTest {
         Activation x = act(2, 3, 4, 3);
         Activation y = act(2, 3, 4, 3 * f.factor);
         LayerHarness.check(be, kind, new ParamStore(), List.of(x), y,
-                () -> f.forward(be, x.value, y.value, x.rows(), 3), () -> f.backward(be, x.value, y.grad, x.grad, x.rows(), 3),
+                () -> f.forward(be, x.value, y.value, x.rows(), 3), () -> f.backward(be, y.value, y.grad, x.grad, x.rows(), 3),
                 (p, in) -> RefNet.nonlinearity(kind, in[0]), 6);
     }
 

@@ -37,7 +37,7 @@ final class CpuConv {
     void forward(ConvGeom g, FloatBuffer x, FloatBuffer w, FloatBuffer y) {
         int k = g.fh() * g.fw() * g.cin();
         if (g.isPointwise()) {
-            Blas.gemm(false, false, g.n() * g.h() * g.w(), g.cout(), k, 1f, x, w, 0f, y);
+            Blas.gemm(par, false, false, g.n() * g.h() * g.w(), g.cout(), k, 1f, x, w, 0f, y);
             return;
         }
         int per = imagesPerChunk(g);
@@ -47,7 +47,7 @@ final class CpuConv {
             int nb = Math.min(per, g.n() - n0);
             im2col(g, x, n0, nb, c);
             FloatBuffer yv = y.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
-            Blas.gemm(false, false, nb * rowsPerImage, g.cout(), k, 1f, c, w, 0f, yv);
+            Blas.gemm(par, false, false, nb * rowsPerImage, g.cout(), k, 1f, c, w, 0f, yv);
         }
     }
 
@@ -55,7 +55,7 @@ final class CpuConv {
     void backwardData(ConvGeom g, FloatBuffer dy, FloatBuffer w, FloatBuffer dx) {
         int k = g.fh() * g.fw() * g.cin();
         if (g.isPointwise()) {
-            Blas.gemm(false, true, g.n() * g.h() * g.w(), k, g.cout(), 1f, dy, w, 1f, dx);
+            Blas.gemm(par, false, true, g.n() * g.h() * g.w(), k, g.cout(), 1f, dy, w, 1f, dx);
             return;
         }
         int per = imagesPerChunk(g);
@@ -64,7 +64,7 @@ final class CpuConv {
         for (int n0 = 0; n0 < g.n(); n0 += per) {
             int nb = Math.min(per, g.n() - n0);
             FloatBuffer dyv = dy.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
-            Blas.gemm(false, true, nb * rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);
+            Blas.gemm(par, false, true, nb * rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);
             col2imAdd(g, c, n0, nb, dx);
         }
     }
@@ -73,7 +73,7 @@ final class CpuConv {
     void backwardFilter(ConvGeom g, FloatBuffer x, FloatBuffer dy, FloatBuffer dw) {
         int k = g.fh() * g.fw() * g.cin();
         if (g.isPointwise()) {
-            Blas.gemm(true, false, k, g.cout(), g.n() * g.h() * g.w(), 1f, x, dy, 1f, dw);
+            Blas.gemm(par, true, false, k, g.cout(), g.n() * g.h() * g.w(), 1f, x, dy, 1f, dw);
             return;
         }
         int per = imagesPerChunk(g);
@@ -83,7 +83,7 @@ final class CpuConv {
             int nb = Math.min(per, g.n() - n0);
             im2col(g, x, n0, nb, c);
             FloatBuffer dyv = dy.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
-            Blas.gemm(true, false, k, g.cout(), nb * rowsPerImage, 1f, c, dyv, 1f, dw);
+            Blas.gemm(par, true, false, k, g.cout(), nb * rowsPerImage, 1f, c, dyv, 1f, dw);
         }
     }
 
@@ -140,8 +140,19 @@ final class CpuConv {
         });
     }
 
-    /** Row-major SGEMM through OpenBLAS on direct buffers (JavaCPP passes the buffer's address plus its position). */
+    /**
+     * Row-major SGEMM through OpenBLAS on direct buffers (JavaCPP passes the buffer's address plus its
+     * position). OpenBLAS runs single-threaded (its idle worker threads spin and steal the cores from
+     * the elementwise work); {@link #gemm(Parallel, boolean, boolean, int, int, int, float, FloatBuffer, FloatBuffer, float, FloatBuffer)}
+     * splits a product across the backend's own threads instead: by rows of C, or by columns when C is short.
+     * Every element of C is computed by one call in the same order, so results do not depend on the split.
+     */
     static final class Blas {
+        static {
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_full.class);
+            org.bytedeco.openblas.global.openblas_full.openblas_set_num_threads(1);
+        }
+
         private Blas() {}
 
         static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
@@ -151,6 +162,45 @@ final class CpuConv {
                     ta ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                     tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                     m, n, k, alpha, a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, n));
+        }
+
+        /** As {@link #gemm(boolean, boolean, int, int, int, float, FloatBuffer, FloatBuffer, float, FloatBuffer)}, split over par's threads. */
+        static void gemm(Parallel par, boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
+            int t = par.threads();
+            long flops = 2L * m * n * k;
+            if (t == 1 || flops < (1L << 21) || m == 0 || n == 0) {
+                gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+                return;
+            }
+            if (m >= 8L * t) { // split the rows of C (and of op(A))
+                par.forChunks(t, p -> {
+                    int r0 = (int) ((long) m * p / t), r1 = (int) ((long) m * (p + 1) / t);
+                    if (r1 <= r0) return;
+                    FloatBuffer av = ta ? a.slice(r0, a.capacity() - r0) : a.slice(r0 * k, (r1 - r0) * k);
+                    if (ta) rowsOfTransposed(av, b, c, tb, m, n, k, r0, r1, alpha, beta);
+                    else gemm(false, tb, r1 - r0, n, k, alpha, av, b, beta, c.slice(r0 * n, (r1 - r0) * n));
+                });
+            } else { // split the columns of C (and of op(B)); C's row stride stays n
+                par.forChunks(t, p -> {
+                    int c0 = (int) ((long) n * p / t), c1 = (int) ((long) n * (p + 1) / t);
+                    if (c1 <= c0) return;
+                    int ldb = tb ? k : n;
+                    FloatBuffer bv = tb ? b.slice(c0 * k, (c1 - c0) * k) : b.slice(c0, b.capacity() - c0);
+                    openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                            ta ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                            tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                            m, c1 - c0, k, alpha, a, Math.max(1, ta ? m : k), bv, Math.max(1, ldb), beta,
+                            c.slice(c0, c.capacity() - c0), Math.max(1, n));
+                });
+            }
+        }
+
+        /** Rows [r0, r1) of C = alpha A^T op(B) + beta C: A is [k, m] row-major, its columns r0.. are the view's start. */
+        private static void rowsOfTransposed(FloatBuffer av, FloatBuffer b, FloatBuffer c, boolean tb, int m, int n, int k,
+                                             int r0, int r1, float alpha, float beta) {
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
+                    tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                    r1 - r0, n, k, alpha, av, Math.max(1, m), b, Math.max(1, tb ? k : n), beta, c.slice(r0 * n, (r1 - r0) * n), Math.max(1, n));
         }
     }
 }

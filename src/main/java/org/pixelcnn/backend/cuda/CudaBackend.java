@@ -257,9 +257,9 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void concatEluBackward(Buf x, Buf dy, Buf dx, long rows, int ch) {
+    public void concatEluBackward(Buf y, Buf dy, Buf dx, long rows, int ch) {
         bind();
-        if (rows > 0) k.grid1d(Kernel.CONCAT_ELU_BACKWARD, rows * ch).p(dx).p(x).p(dy).l(rows).i(ch).go();
+        if (rows > 0) k.grid1d(Kernel.CONCAT_ELU_BACKWARD, rows * ch).p(dx).p(y).p(dy).l(rows).i(ch).go();
     }
 
     private void unary(Kernel kernel, Buf x, Buf y) {
@@ -268,10 +268,11 @@ public final class CudaBackend implements Backend {
         if (n > 0) k.grid1d(kernel, n).p(y).p(x).l(n).go();
     }
 
-    private void unaryBackward(Kernel kernel, Buf x, Buf dy, Buf dx) {
+    /** dx += dy * f'(input), computed from the forward output y. */
+    private void unaryBackward(Kernel kernel, Buf y, Buf dy, Buf dx) {
         bind();
-        long n = x.size();
-        if (n > 0) k.grid1d(kernel, n).p(dx).p(x).p(dy).l(n).go();
+        long n = y.size();
+        if (n > 0) k.grid1d(kernel, n).p(dx).p(y).p(dy).l(n).go();
     }
 
     @Override
@@ -280,8 +281,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void eluBackward(Buf x, Buf dy, Buf dx) {
-        unaryBackward(Kernel.ELU_BACKWARD, x, dy, dx);
+    public void eluBackward(Buf y, Buf dy, Buf dx) {
+        unaryBackward(Kernel.ELU_BACKWARD, y, dy, dx);
     }
 
     @Override
@@ -290,8 +291,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void reluBackward(Buf x, Buf dy, Buf dx) {
-        unaryBackward(Kernel.RELU_BACKWARD, x, dy, dx);
+    public void reluBackward(Buf y, Buf dy, Buf dx) {
+        unaryBackward(Kernel.RELU_BACKWARD, y, dy, dx);
     }
 
     // ---------------------------------------------------------------- shifts, concat, sums

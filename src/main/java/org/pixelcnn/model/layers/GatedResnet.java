@@ -127,14 +127,14 @@ public final class GatedResnet {
             conv2.backward(be, fc1.value, c2.grad, fc1.grad);
         }
         be.fill(c1.grad, 0f);
-        f.backward(be, c1.value, fc1.grad, c1.grad, rows, fch);
+        f.backward(be, fc1.value, fc1.grad, c1.grad, rows, fch);
         if (a != null) {
             be.fill(fa.grad, 0f);
             nin.backward(be, fa.value, c1.grad, fa.grad);
-            f.backward(be, a.value, fa.grad, a.grad, rows, a.c);
+            f.backward(be, fa.value, fa.grad, a.grad, rows, a.c);
         }
         be.fill(fx.grad, 0f);
         conv1.backward(be, fx.value, c1.grad, fx.grad);
-        f.backward(be, x.value, fx.grad, x.grad, rows, fch);
+        f.backward(be, fx.value, fx.grad, x.grad, rows, fch);
     }
 }

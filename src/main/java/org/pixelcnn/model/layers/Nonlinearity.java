@@ -41,12 +41,12 @@ public enum Nonlinearity {
         }
     }
 
-    /** dx += f'(x)^T dy. */
-    public void backward(Backend be, Buf x, Buf dy, Buf dx, long rows, int c) {
+    /** dx += f'(x)^T dy, from the forward output y = f(x) [rows, factor*c]. */
+    public void backward(Backend be, Buf y, Buf dy, Buf dx, long rows, int c) {
         switch (this) {
-            case CONCAT_ELU -> be.concatEluBackward(x, dy, dx, rows, c);
-            case ELU -> be.eluBackward(x, dy, dx);
-            case RELU -> be.reluBackward(x, dy, dx);
+            case CONCAT_ELU -> be.concatEluBackward(y, dy, dx, rows, c);
+            case ELU -> be.eluBackward(y, dy, dx);
+            case RELU -> be.reluBackward(y, dy, dx);
         }
     }
 }

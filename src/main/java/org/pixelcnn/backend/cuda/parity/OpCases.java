@@ -170,13 +170,13 @@ public final class OpCases {
         String shape = "rows=" + r + " c=" + f;
         add("concatEluForward", shape, c -> { T x = c.in(n, -3, 3), y = c.out(2 * n); return be -> be.concatEluForward(x.on(be), y.on(be), r, f); });
         add("concatEluBackward", shape, c -> {
-            T x = c.in(n, -3, 3), dy = c.in(2 * n), dx = c.acc(n);
-            return be -> be.concatEluBackward(x.on(be), dy.on(be), dx.on(be), r, f);
+            T y = c.in(2 * n, -1, 3), dy = c.in(2 * n), dx = c.acc(n);
+            return be -> be.concatEluBackward(y.on(be), dy.on(be), dx.on(be), r, f);
         });
         add("eluForward", shape, c -> { T x = c.in(n, -3, 3), y = c.out(n); return be -> be.eluForward(x.on(be), y.on(be)); });
-        add("eluBackward", shape, c -> { T x = c.in(n, -3, 3), dy = c.in(n), dx = c.acc(n); return be -> be.eluBackward(x.on(be), dy.on(be), dx.on(be)); });
+        add("eluBackward", shape, c -> { T y = c.in(n, -1, 3), dy = c.in(n), dx = c.acc(n); return be -> be.eluBackward(y.on(be), dy.on(be), dx.on(be)); });
         add("reluForward", shape, c -> { T x = c.in(n), y = c.out(n); return be -> be.reluForward(x.on(be), y.on(be)); });
-        add("reluBackward", shape, c -> { T x = c.in(n), dy = c.in(n), dx = c.acc(n); return be -> be.reluBackward(x.on(be), dy.on(be), dx.on(be)); });
+        add("reluBackward", shape, c -> { T y = c.in(n), dy = c.in(n), dx = c.acc(n); return be -> be.reluBackward(y.on(be), dy.on(be), dx.on(be)); });
         add("gateForward", shape, c -> {
             T x = c.in(n), c2 = c.in(2 * n, -4, 4), out = c.out(n);
             return be -> be.gateForward(x.on(be), c2.on(be), out.on(be), r, f);
