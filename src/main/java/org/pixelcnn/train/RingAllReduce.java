@@ -118,7 +118,8 @@ public final class RingAllReduce {
 
     /**
      * Replica {@code rank}'s part of the all-reduce, to be called by exactly one thread per replica, all
-     * with the same arguments except the rank; returns when this replica's buffer holds the sum (other
+     * with the same arguments except the rank, once EVERY replica's buffer is complete (the first step
+     * reads the neighbour's buffer without waiting); returns when this replica's buffer holds the sum (other
      * replicas may still be finishing their last copy). Blocks at a barrier after each of the 2(N - 1) steps.
      *
      * @param rank    this replica, in [0, N)

@@ -231,10 +231,15 @@ public final class Trainer implements AutoCloseable {
                 jobs.add(pool.submit(() -> {
                     r.load(b.x(), b.labels(), r.index * cfg.batchSize());
                     perReplica[r.index] = r.lossAndGradients(Pass.train(cfg.seed(), t, r.index));
-                    ring.participate(r.index, grads, 0, grads[0].capacity());
                     return null;
                 }));
             }
+            join(jobs); // every gradient is complete before any replica reads its neighbour's
+            jobs.clear();
+            for (Replica r : replicas) jobs.add(pool.submit(() -> {
+                ring.participate(r.index, grads, 0, grads[0].capacity());
+                return null;
+            }));
             join(jobs);
             nats = 0;
             for (double v : perReplica) nats += v;
