@@ -32,8 +32,53 @@ public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Also print the native error messages behind a CUDA problem.")
     boolean verbose;
 
+    @picocli.CommandLine.Mixin
+    ModelOptions model;
+
+    @Option(names = {"-d", "--data_set"}, description = "With model flags: the image shape of this data set (cifar, imagenet: 32x32x3; mnist, fashion-mnist: 28x28x1)")
+    String dataSet;
+
+    @Option(names = "--image_shape", paramLabel = "HxWxC", description = "With model flags: the image shape, e.g. 32x32x3")
+    String imageShape;
+
     @Spec
     CommandSpec spec;
+
+    private static final String[] MODEL_FLAGS = {"--nr_resnet", "--nr_filters", "--nr_logistic_mix", "--resnet_nonlinearity",
+            "--data_set", "--image_shape"};
+
+    /** The parameter count and forward FLOPs per image of the model the flags describe, if any model flag was given. */
+    private void addModel(Map<String, Object> f) {
+        var parsed = spec.commandLine().getParseResult();
+        boolean any = false;
+        for (String flag : MODEL_FLAGS) any |= parsed.hasMatchedOption(flag);
+        if (!any) return;
+        int h = 32, w = 32, c = 3;
+        if (imageShape != null) {
+            String[] p = imageShape.toLowerCase().split("x");
+            try {
+                if (p.length != 3) throw new NumberFormatException();
+                h = Integer.parseInt(p[0]);
+                w = Integer.parseInt(p[1]);
+                c = Integer.parseInt(p[2]);
+            } catch (NumberFormatException e) {
+                throw new org.pixelcnn.io.BadInputException("--image_shape must look like 32x32x3, not '" + imageShape + "'");
+            }
+        } else if (dataSet != null) {
+            switch (org.pixelcnn.data.DatasetKind.parse(dataSet).flag()) {
+                case "mnist", "fashion-mnist" -> { h = 28; w = 28; c = 1; }
+                case "folder" -> throw new org.pixelcnn.io.BadInputException("--data_set folder: give its --image_shape instead");
+                default -> { }
+            }
+        }
+        org.pixelcnn.model.ModelConfig cfg = model.toConfig(h, w, c, 0);
+        org.pixelcnn.model.ModelStats st = org.pixelcnn.model.ModelStats.of(cfg);
+        f.put("model", String.format("nr_resnet %d, nr_filters %d, nr_logistic_mix %d, %s, %dx%dx%d", cfg.nrResnet(), cfg.nrFilters(),
+                cfg.nrLogisticMix(), cfg.nonlinearity().flag(), h, w, c));
+        f.put("model_parameters", st.params());
+        f.put("model_forward_flops_per_image", st.forwardFlops());
+        f.put("model_training_bytes_per_image", 4 * st.trainingFloats());
+    }
 
     @Override
     public Integer call() {
@@ -43,6 +88,7 @@ public final class InfoCommand implements Callable<Integer> {
         addOpenBlas(facts);
         CudaProbe cuda = CudaProbe.probe();
         addCuda(facts, cuda);
+        addModel(facts);
         PrintWriter out = spec.commandLine().getOut();
         if (json) out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(facts));
         else printText(out, facts, cuda);
@@ -107,6 +153,16 @@ public final class InfoCommand implements Callable<Integer> {
 
     @SuppressWarnings("unchecked")
     private static void printText(PrintWriter out, Map<String, Object> f, CudaProbe cuda) {
+        printCore(out, f, cuda);
+        if (f.containsKey("model")) {
+            row(out, "model", (String) f.get("model"));
+            row(out, "parameters", String.format("%,d", (Long) f.get("model_parameters")));
+            row(out, "forward", String.format("%.4f GFLOP per image (a multiply-add = 2 FLOPs)", (Long) f.get("model_forward_flops_per_image") / 1e9));
+            row(out, "training", String.format("%.1f MB of activations and gradients per image of batch", (Long) f.get("model_training_bytes_per_image") / 1e6));
+        }
+    }
+
+    private static void printCore(PrintWriter out, Map<String, Object> f, CudaProbe cuda) {
         out.println(f.get("version"));
         row(out, "java", f.get("java_runtime_version") + " (" + f.get("java_vendor") + ", " + f.get("java_vm") + ")");
         row(out, "os", f.get("os_name") + " " + f.get("os_version") + " " + f.get("os_arch"));
