@@ -1,6 +1,6 @@
 package org.pixelcnn.backend.cpu;
 
-import org.bytedeco.openblas.global.openblas_nolapack;
+import org.bytedeco.openblas.global.openblas_full;
 import org.pixelcnn.backend.ConvGeom;
 
 import java.nio.FloatBuffer;
@@ -158,9 +158,9 @@ final class CpuConv {
         static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
             if (m == 0 || n == 0) return;
             int lda = ta ? m : k, ldb = tb ? k : n;
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
-                    ta ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                    tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+            openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
+                    ta ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
+                    tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                     m, n, k, alpha, a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, n));
         }
 
@@ -186,9 +186,9 @@ final class CpuConv {
                     if (c1 <= c0) return;
                     int ldb = tb ? k : n;
                     FloatBuffer bv = tb ? b.slice(c0 * k, (c1 - c0) * k) : b.slice(c0, b.capacity() - c0);
-                    openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
-                            ta ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                            tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                    openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
+                            ta ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
+                            tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                             m, c1 - c0, k, alpha, a, Math.max(1, ta ? m : k), bv, Math.max(1, ldb), beta,
                             c.slice(c0, c.capacity() - c0), Math.max(1, n));
                 });
@@ -198,8 +198,8 @@ final class CpuConv {
         /** Rows [r0, r1) of C = alpha A^T op(B) + beta C: A is [k, m] row-major, its columns r0.. are the view's start. */
         private static void rowsOfTransposed(FloatBuffer av, FloatBuffer b, FloatBuffer c, boolean tb, int m, int n, int k,
                                              int r0, int r1, float alpha, float beta) {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
-                    tb ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+            openblas_full.cblas_sgemm(openblas_full.CblasRowMajor, openblas_full.CblasTrans,
+                    tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                     r1 - r0, n, k, alpha, av, Math.max(1, m), b, Math.max(1, tb ? k : n), beta, c.slice(r0 * n, (r1 - r0) * n), Math.max(1, n));
         }
     }
