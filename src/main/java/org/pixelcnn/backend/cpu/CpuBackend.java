@@ -62,13 +62,17 @@ public final class CpuBackend implements Backend {
         f(src).get((int) srcOff, dst, dstOff, n);
     }
 
-    private static final int FILL_BLOCK = 1 << 14;
+    /** Zeros copied in bulk by {@link #fill} (no allocation per call for the common fill with 0). */
+    private static final float[] ZEROS = new float[1 << 14];
 
     @Override
     public void fill(Buf b, float v) {
         FloatBuffer x = f(b);
-        float[] block = new float[(int) Math.min(FILL_BLOCK, x.capacity())];
-        if (v != 0f) java.util.Arrays.fill(block, v);
+        float[] block = ZEROS;
+        if (v != 0f) {
+            block = new float[(int) Math.min(ZEROS.length, Math.max(1, x.capacity()))];
+            java.util.Arrays.fill(block, v);
+        }
         for (int i = 0; i < x.capacity(); i += block.length) x.put(i, block, 0, Math.min(block.length, x.capacity() - i));
     }
 
