@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 DataCommand.class,
                 TrainCommand.class,
+                SampleCommand.class,
+                EvalCommand.class,
                 SelftestCommand.class,
         })
 public final class Main implements Runnable {

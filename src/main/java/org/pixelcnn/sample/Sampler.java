@@ -18,10 +18,22 @@ import java.util.SplittableRandom;
  * images. A prefix can be kept: positions before {@code startPosition} are left as given.
  */
 public final class Sampler {
+    /**
+     * Sees the network's output just before a position is sampled: l = model.output() [batch,H,W,P]
+     * (P = 10M for C = 3, 3M for C = 1), computed from the images as they stand with positions
+     * [position, H*W) not yet sampled. Called on the sampling thread; do not write to l.
+     */
+    @FunctionalInterface
+    public interface PositionObserver {
+        /** @param position raster index y*W + x about to be sampled; @param mixtureParams the network output l */
+        void beforeSample(int position, Buf mixtureParams);
+    }
+
     private final Backend be;
     private final PixelCnnPP model;
     private final Buf uMix, u;
     private final float[] hostMix, hostU;
+    private PositionObserver observer;
 
     /** @param model an eval network (its batch is the number of images sampled at once) */
     public Sampler(Backend be, PixelCnnPP model) {
@@ -32,6 +44,12 @@ public final class Sampler {
         this.hostU = new float[model.batch * c.channels()];
         this.uMix = be.alloc(hostMix.length);
         this.u = be.alloc(hostU.length);
+    }
+
+    /** Sets (or with null removes) the observer called once per sampled position; returns this sampler. */
+    public Sampler observe(PositionObserver observer) {
+        this.observer = observer;
+        return this;
     }
 
     /**
@@ -57,6 +75,7 @@ public final class Sampler {
         SplittableRandom rng = new SplittableRandom(seed);
         for (int pos = startPosition; pos < c.height() * c.width(); pos++) {
             model.forward(Pass.eval());
+            if (observer != null) observer.beforeSample(pos, model.output().value);
             for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
             for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
             be.upload(hostMix, 0, uMix, 0, hostMix.length);

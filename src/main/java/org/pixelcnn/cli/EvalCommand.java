@@ -1,0 +1,125 @@
+package org.pixelcnn.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Backends;
+import org.pixelcnn.data.Dataset;
+import org.pixelcnn.data.DatasetKind;
+import org.pixelcnn.data.Datasets;
+import org.pixelcnn.data.ImageSet;
+import org.pixelcnn.io.BadInputException;
+import org.pixelcnn.model.ModelConfig;
+import org.pixelcnn.train.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code eval}: the test bits/dim of a checkpoint over the whole test split, as train.py's
+ * loss_gen_test: dropout off, the Polyak-averaged parameters by default ({@code --raw}: the raw
+ * ones), nats summed over every test image once, bits/dim = nats / (ln 2 * images * H*W*C)
+ * ({@link Evaluator}). The network is rebuilt from the checkpoint's configuration; the data set
+ * ({@code --data_set}, by default the one the checkpoint was trained on) must have its image shape.
+ * With the trainer's batch size (the default) the figure equals the trainer's test bits/dim for the
+ * same parameters.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Test bits/dim of a checkpoint over the whole test split (Polyak-averaged parameters, dropout off).")
+public final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
+            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
+    Path checkpoint;
+
+    @Option(names = {"-d", "--data_set"}, description = "cifar, imagenet, mnist, fashion-mnist or folder (default: the checkpoint's)")
+    String dataSet;
+
+    @Option(names = {"-i", "--data_dir"}, description = "Location for the dataset (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
+    Path dataDir;
+
+    @Option(names = "--no_download", description = "Never download a missing data set")
+    boolean noDownload;
+
+    @Option(names = "--raw", description = "Evaluate the raw parameters instead of the Polyak averages")
+    boolean raw;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
+    Integer batch;
+
+    @Option(names = "--json", description = "Print one JSON object")
+    boolean json;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--verbose", description = "Stack traces on errors")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        if (batch != null && batch < 1) throw new BadInputException("--batch must be >= 1, not " + batch);
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+            ModelConfig m = ckpt.info().model();
+            String setName = dataSet != null ? dataSet : ckpt.info().dataSet();
+            if (setName == null) throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set");
+            DatasetKind kind = DatasetKind.parse(setName);
+            Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
+            ImageSet test = ds.test();
+            requireFits(ds, test, m, ckpt.file());
+            int b = Math.min(test.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
+            String be = Backends.resolve(backend);
+            double bits;
+            try (Backend backendImpl = Backends.create(be, 0, 1)) {
+                Evaluator ev = new Evaluator(backendImpl, m, b);
+                ckpt.loadInto(backendImpl, ev.model(), raw);
+                bits = ev.bitsPerDim(test);
+            }
+            print(kind, ds, ckpt, bits, be);
+        }
+        return 0;
+    }
+
+    /** The test split must be non-empty, of the model's image shape, and labelled within its classes when conditional. */
+    private static void requireFits(Dataset ds, ImageSet test, ModelConfig m, Path file) {
+        if (test.height() != m.height() || test.width() != m.width() || test.channels() != m.channels())
+            throw new BadInputException(ds.where() + ": images are " + test.height() + "x" + test.width() + "x" + test.channels()
+                    + " but the model in " + file + " expects " + m.height() + "x" + m.width() + "x" + m.channels());
+        if (test.count() == 0) throw new BadInputException(test.source() + ": the test split has no images");
+        if (m.numClasses() > 0) {
+            if (!test.hasLabels())
+                throw new BadInputException(test.source() + ": has no labels but the model in " + file + " is class-conditional");
+            if (test.labelBound() > m.numClasses())
+                throw new BadInputException(test.source() + ": has labels up to " + (test.labelBound() - 1) + " but the model in " + file
+                        + " knows " + m.numClasses() + " classes");
+        }
+    }
+
+    private void print(DatasetKind kind, Dataset ds, LoadedCheckpoint ckpt, double bits, String be) {
+        PrintWriter w = spec.commandLine().getOut();
+        int images = ds.test().count();
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("test_bits_per_dim", bits);
+            o.addProperty("images", images);
+            o.addProperty("checkpoint", ckpt.file().toString());
+            o.addProperty("step", ckpt.step());
+            o.addProperty("parameters", raw ? "raw" : "ema");
+            o.addProperty("data_set", kind.flag());
+            o.addProperty("backend", be);
+            w.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(o));
+        } else {
+            w.printf(Locale.ROOT, "test bits/dim %.6f (%d %s test images, %s parameters of %s, step %d, backend %s)%n",
+                    bits, images, kind.flag(), LoadedCheckpoint.describe(raw), ckpt.file(), ckpt.step(), be);
+        }
+        w.flush();
+    }
+}

@@ -1,0 +1,81 @@
+package org.pixelcnn.cli;
+
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.io.BadInputException;
+import org.pixelcnn.io.Checkpoint;
+import org.pixelcnn.io.CheckpointReader;
+import org.pixelcnn.model.PixelCnnPP;
+import org.pixelcnn.train.TrainingCheckpoint;
+import org.pixelcnn.train.TrainingCheckpoint.RunInfo;
+
+import java.nio.file.Path;
+
+/**
+ * A checkpoint opened for {@code sample} and {@code eval}: the file is opened once, its configuration
+ * JSON ({@link RunInfo}, written by the trainer) says which network to build, and {@link #loadInto}
+ * then checks strictly that the file holds exactly that network's tensors before copying one group
+ * (Polyak averages "ema/..." or the raw parameters) into the network's flat parameter block.
+ */
+final class LoadedCheckpoint implements AutoCloseable {
+    private final CheckpointReader reader;
+    private final RunInfo info;
+
+    private LoadedCheckpoint(CheckpointReader reader, RunInfo info) {
+        this.reader = reader;
+        this.info = info;
+    }
+
+    /**
+     * @param fileOrDir a checkpoint file, or a save directory meaning its latest checkpoint
+     * @throws BadInputException naming the path when it is missing, holds no checkpoint, is not a readable
+     *                           checkpoint, or its configuration is unreadable
+     */
+    static LoadedCheckpoint open(Path fileOrDir) {
+        CheckpointReader r = CheckpointReader.open(Checkpoint.resolve(fileOrDir));
+        try {
+            return new LoadedCheckpoint(r, RunInfo.fromJson(r.configJson(), r.path()));
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /** The checkpoint file (resolved from a directory). */
+    Path file() {
+        return reader.path();
+    }
+
+    /** Optimiser steps the checkpoint was taken at. */
+    long step() {
+        return reader.step();
+    }
+
+    /** The run description: model configuration, data set, batch size, ... */
+    RunInfo info() {
+        return info;
+    }
+
+    /**
+     * Strict load: every parameter of the network, and nothing else, must be in the file with its exact
+     * shape (in all four groups); then the chosen group is uploaded into model.params().values().
+     *
+     * @param raw the raw parameters instead of the Polyak averages
+     * @throws BadInputException naming the file and the first missing, extra or misshapen tensor
+     */
+    void loadInto(Backend be, PixelCnnPP model, boolean raw) {
+        reader.requireParameters(TrainingCheckpoint.expectedShapes(model.params()));
+        Checkpoint.Group group = raw ? Checkpoint.Group.PARAMETER : Checkpoint.Group.EMA;
+        float[] flat = TrainingCheckpoint.readFlat(reader, group, model.params());
+        be.upload(flat, 0, model.params().values(), 0, flat.length);
+    }
+
+    /** "Polyak-averaged" or "raw", for messages. */
+    static String describe(boolean raw) {
+        return raw ? "raw" : "Polyak-averaged";
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+    }
+}
