@@ -94,6 +94,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (batchSize < 1 || initBatchSize < 1 || nrGpu < 1 || maxEpochs < 1 || saveInterval < 1 || numSamples < 0)
             throw new BadInputException("--batch_size, --init_batch_size, --nr_gpu, --max_epochs and --save_interval must be >= 1");
         if (!(polyakDecay >= 0 && polyakDecay < 1)) throw new BadInputException("--polyak_decay must be in [0, 1), not " + polyakDecay);
+        if (!progress.equals("auto") && !progress.equals("on") && !progress.equals("off"))
+            throw new BadInputException("--progress must be auto, on or off, not '" + progress + "'");
         String be = Backends.resolve(backend);
         DatasetKind kind = DatasetKind.parse(dataSet);
         Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
