@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 TrainCommand.class,
                 SelftestCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 
