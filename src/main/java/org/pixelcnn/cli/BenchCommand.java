@@ -38,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "D", description = "S, S1, M or D (the default model: 5/160/10 at 3x32x32); default ${DEFAULT-VALUE}.")
     String config;
 
-    @Option(names = "--batch", description = "Batch size (default: the config's; on the CPU as the PyTorch peer's CPU script: S 16, S1 16, M 8, D 2; on a GPU 16).")
+    @Option(names = "--batch", description = "Batch size (default: the config's, S 16, S1 16, M 8, D 16; on the CPU D runs at 2, as the PyTorch peer's CPU script).")
     Integer batch;
 
     @Option(names = "--steps", description = "Timed steps, medians reported (default 10 on the CPU, 20 on a GPU).")
