@@ -11,7 +11,11 @@ import org.pixelcnn.model.layers.Nonlinearity;
  */
 public record BenchConfig(String name, ModelConfig model, int batch) {
 
-    /** @throws IllegalArgumentException for an unknown name */
+    /**
+     * The named configuration at its GPU batch size (S, S1: 16, M: 8, D: 16), or at batchOverride when not null.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static BenchConfig named(String name, Integer batchOverride) {
         BenchConfig c = switch (name.toUpperCase()) {
             case "S" -> new BenchConfig("S", cfg(1, 32, 5, 32, 3), 16);
@@ -21,6 +25,17 @@ public record BenchConfig(String name, ModelConfig model, int batch) {
             default -> throw new IllegalArgumentException("unknown config '" + name + "' (S, S1, M, D/default)");
         };
         return batchOverride == null ? c : new BenchConfig(c.name, c.model, batchOverride);
+    }
+
+    /**
+     * As {@link #named(String, Integer)}; on the CPU without an override, the batch of the peer's CPU script
+     * (shared/peers/bench_port.py: D at batch 2, the others as on a GPU), so the two time the same work.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static BenchConfig named(String name, Integer batchOverride, boolean cpu) {
+        BenchConfig c = named(name, batchOverride);
+        return cpu && batchOverride == null && c.name.equals("D") ? new BenchConfig(c.name, c.model, 2) : c;
     }
 
     private static ModelConfig cfg(int r, int f, int m, int size, int channels) {

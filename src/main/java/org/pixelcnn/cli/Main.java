@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 SampleCommand.class,
                 EvalCommand.class,
                 SelftestCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

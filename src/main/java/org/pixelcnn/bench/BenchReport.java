@@ -1,0 +1,119 @@
+package org.pixelcnn.bench;
+
+import org.pixelcnn.backend.cuda.Precision;
+import org.pixelcnn.model.ModelConfig;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code bench} command's output for one {@link StepBench.Result}: a small text table or one JSON
+ * object (as a map for gson). Units: seconds, images per second, GFLOP (1e9 FLOPs), bytes. Training
+ * FLOPs count 3x the forward FLOPs per image (forward + backward data + backward filter).
+ *
+ * @param result       the measurement
+ * @param device       GPU product name, or null on the CPU
+ * @param precision    the CUDA backend's precision, or null on the CPU
+ * @param cpuThreads   worker threads of the CPU backend, or 0 on a GPU
+ * @param arenaPeak    device arena bytes in use at the peak, or -1 when not known
+ * @param arenaBytes   device arena capacity in bytes, or -1 when not known
+ */
+public record BenchReport(StepBench.Result result, String device, Precision precision, int cpuThreads,
+                          long arenaPeak, long arenaBytes) {
+
+    /** The datasheet peak for the device and precision, if the device is in {@link PeakFlops}. */
+    public Optional<Double> peakFlops() {
+        if (device == null || precision == null) return Optional.empty();
+        return PeakFlops.of(device).map(p -> p.flops(precision));
+    }
+
+    /** One JSON object: the field names are part of the interface (tools/peer_bench.sh reads them). */
+    public Map<String, Object> json() {
+        StepBench.Result r = result;
+        ModelConfig m = r.config().model();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("config", r.config().name());
+        j.put("nr_resnet", m.nrResnet());
+        j.put("nr_filters", m.nrFilters());
+        j.put("nr_logistic_mix", m.nrLogisticMix());
+        j.put("image", m.channels() + "x" + m.height() + "x" + m.width());
+        j.put("batch", r.config().batch());
+        j.put("backend", r.backend());
+        j.put("device", device);
+        j.put("precision", precision == null ? null : precision.flag());
+        j.put("cpu_threads", cpuThreads > 0 ? cpuThreads : null);
+        j.put("params", r.params());
+        j.put("forward_gflop_per_image", r.forwardFlops() / 1e9);
+        j.put("train_images_per_s", r.trainImagesPerSecond());
+        j.put("sample_images_per_s", r.sampleImagesPerSecond());
+        j.put("train_gflop_per_s", r.trainFlops() / 1e9);
+        j.put("forward_gflop_per_s", r.forwardFlopsPerSecond() / 1e9);
+        j.put("step_seconds_median", r.trainStepSeconds());
+        j.put("forward_seconds_median", r.forwardSeconds());
+        j.put("sample_step_seconds_median", r.sampleStepSeconds());
+        j.put("steps", r.steps());
+        j.put("warmup", r.warmup());
+        Optional<Double> peak = peakFlops();
+        j.put("peak_tflop_per_s", peak.map(p -> p / 1e12).orElse(null));
+        j.put("train_fraction_of_peak", peak.map(p -> r.trainFlops() / p).orElse(null));
+        j.put("arena_peak_bytes", arenaPeak >= 0 ? arenaPeak : null);
+        j.put("arena_bytes", arenaBytes >= 0 ? arenaBytes : null);
+        if (r.trainProfile() != null) {
+            j.put("profile_train_ms_per_step", profileJson(r.trainProfile()));
+            j.put("profile_sample_ms_per_step", profileJson(r.sampleProfile()));
+        }
+        return j;
+    }
+
+    private static Map<String, Object> profileJson(Map<String, double[]> p) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        p.forEach((op, v) -> out.put(op, Map.of("ms", v[0], "calls", v[1])));
+        return out;
+    }
+
+    /** The text table (and, with profiling, the per-operation tables). */
+    public void print(PrintWriter out) {
+        StepBench.Result r = result;
+        ModelConfig m = r.config().model();
+        String where = device == null ? r.backend() + " (" + cpuThreads + " threads)"
+                : r.backend() + " (" + device + ", " + precision.flag() + ")";
+        out.printf("bench: config %s (nr_resnet %d, nr_filters %d, nr_logistic_mix %d, %dx%dx%d), batch %d, %s%n",
+                r.config().name(), m.nrResnet(), m.nrFilters(), m.nrLogisticMix(), m.channels(), m.height(), m.width(),
+                r.config().batch(), where);
+        out.printf("params %,d; forward %.3f GFLOP/image (training counted as 3x); median of %d steps after %d warm-up%n",
+                r.params(), r.forwardFlops() / 1e9, r.steps(), r.warmup());
+        Optional<Double> peak = peakFlops();
+        out.printf("%-32s %12s %12s %10s %9s%n", "", "step s", "images/s", "GFLOP/s", "of peak");
+        out.printf("%-32s %12.4f %12.3f %10.1f %9s%n", "train (fwd+loss+bwd+adam)", r.trainStepSeconds(),
+                r.trainImagesPerSecond(), r.trainFlops() / 1e9, fraction(r.trainFlops(), peak));
+        out.printf("%-32s %12.4f %12s %10.1f %9s%n", "forward (eval)", r.forwardSeconds(), "",
+                r.forwardFlopsPerSecond() / 1e9, fraction(r.forwardFlopsPerSecond(), peak));
+        out.printf("%-32s %12.4f %12.4f %10s %9s%n", "sample (1 position; " + m.height() * m.width() + "/image)",
+                r.sampleStepSeconds(), r.sampleImagesPerSecond(), "", "");
+        if (device != null) {
+            out.printf("peak %s; arena %s%n", peak.map(p -> String.format("%.1f TFLOP/s (%s, %s, dense)", p / 1e12,
+                            PeakFlops.of(device).get().label(), precision.flag())).orElse("n/a (device not in the table)"),
+                    arenaPeak < 0 ? "peak n/a" : String.format("peak %.2f GiB of %.2f GiB", arenaPeak / GIB, arenaBytes / GIB));
+        }
+        if (r.trainProfile() != null) {
+            profile(out, "training step", r.trainProfile(), r.trainStepSeconds());
+            profile(out, "sampling step", r.sampleProfile(), r.sampleStepSeconds());
+        }
+    }
+
+    private static final double GIB = 1L << 30;
+
+    private static String fraction(double flops, Optional<Double> peak) {
+        return peak.map(p -> String.format("%.1f%%", 100 * flops / p)).orElse("n/a");
+    }
+
+    private static void profile(PrintWriter out, String what, Map<String, double[]> p, double stepSeconds) {
+        double total = p.values().stream().mapToDouble(v -> v[0]).sum();
+        out.printf("%nper operation, %s (synchronised after each call: %.2f ms in all vs %.2f ms timed plainly)%n",
+                what, total, stepSeconds * 1e3);
+        out.printf("%-28s %10s %8s %7s%n", "operation", "ms/step", "calls", "share");
+        p.forEach((op, v) -> out.printf("%-28s %10.3f %8.0f %6.1f%%%n", op, v[0], v[1], total > 0 ? 100 * v[0] / total : 0));
+    }
+}

@@ -1,0 +1,120 @@
+package org.pixelcnn.bench;
+
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Buf;
+import org.pixelcnn.loss.MixLogisticSampler;
+import org.pixelcnn.model.ModelConfig;
+import org.pixelcnn.model.ModelStats;
+import org.pixelcnn.model.Pass;
+import org.pixelcnn.train.AdamPolyak;
+import org.pixelcnn.train.Replica;
+
+import java.util.SplittableRandom;
+
+/**
+ * One training replica of a {@link BenchConfig} on a random batch, set up once, with the two units of
+ * work a speed figure counts: {@link #trainStep} (what {@code Trainer.trainStep} does for one replica)
+ * and {@link #sampleStep} (what {@code Sampler} does for one pixel position). Shared by the {@code bench}
+ * command ({@link StepBench}) and the JMH suite (benchmarks/), so both time the same work.
+ *
+ * <p>Inputs: x [batch, H, W, C] NHWC, pixels drawn uniformly from 0..255 and scaled to [-1, 1] as
+ * train.py does; parameters from {@code initialValues(1)} (no data-dependent init: it does not change
+ * the cost of a step). Neither method synchronises at its end: callers call {@link Backend#synchronize}.
+ * The caller owns (and closes) the backend.
+ */
+public final class StepRig {
+    private final Backend be;
+    private final BenchConfig bc;
+    private final Replica replica;
+    private final float[] x;
+    private final int[] labels;
+    private final AdamPolyak adam = new AdamPolyak(AdamPolyak.DEFAULT_POLYAK_DECAY);
+    private final Buf uMix, u;
+    private final float[] hostMix, hostU;
+    private final SplittableRandom rng = new SplittableRandom(7);
+
+    /**
+     * Builds the replica (parameters, Adam moments, Polyak averages, activations) on be and uploads the
+     * batch and the initial parameters.
+     *
+     * @throws RuntimeException whatever the backend throws when memory runs out
+     */
+    public StepRig(Backend be, BenchConfig bc) {
+        this.be = be;
+        this.bc = bc;
+        ModelConfig cfg = bc.model();
+        this.replica = new Replica(0, be, cfg, bc.batch());
+        float[] p = replica.model.initialValues(1);
+        be.upload(p, 0, replica.model.params().values(), 0, p.length);
+        be.upload(p, 0, replica.ema, 0, p.length);
+        SplittableRandom data = new SplittableRandom(1);
+        x = new float[(int) replica.model.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) ((data.nextInt(256) - 127.5) / 127.5);
+        labels = new int[bc.batch()];
+        hostMix = new float[bc.batch() * cfg.nrLogisticMix()];
+        hostU = new float[bc.batch() * cfg.channels()];
+        uMix = be.alloc(hostMix.length);
+        u = be.alloc(hostU.length);
+    }
+
+    /**
+     * Device bytes to reserve for a rig (the CUDA arena): activations and gradients of the whole batch
+     * plus six parameter-sized blocks (values, gradients, Adam m and v, Polyak averages, slack), 30%
+     * margin on the activations and 512 MiB for cuDNN / cuBLAS workspaces.
+     */
+    public static long arenaBytes(ModelStats stats, int batch) {
+        return (long) (stats.trainingFloats() * (double) batch * 4 * 1.3) + stats.params() * 4 * 6 + (512L << 20);
+    }
+
+    /**
+     * One training step t (t &ge; 1) as the trainer runs it with one replica: upload the batch, forward in
+     * train mode (dropout on), discretized mixture-of-logistics loss (nats) and its gradient, backward,
+     * the finiteness check on the gradients (one sum of squares), Adam + Polyak update at learning rate
+     * 1e-3. With one replica there is no all-reduce (a ring of one does no steps; the trainer skips it).
+     *
+     * @return the summed loss of the batch in nats
+     * @throws IllegalStateException when the loss or a gradient is not finite (a broken backend)
+     */
+    public double trainStep(long t) {
+        replica.load(x, labels, 0);
+        double nats = replica.lossAndGradients(Pass.train(1, t, 0));
+        double sq = be.sumSquares(replica.model.params().grads());
+        if (!Double.isFinite(nats) || !Double.isFinite(sq))
+            throw new IllegalStateException("bench step " + t + " on " + be.name() + ": loss " + nats + ", gradient sum of squares " + sq);
+        replica.update(adam.scalars(t, 1e-3));
+        return nats;
+    }
+
+    /** The eval-mode forward pass alone (dropout off): the network evaluation of one sampling position. */
+    public void forward() {
+        replica.model.forward(Pass.eval());
+    }
+
+    /**
+     * The rest of one sampling position after {@link #forward}: draw the uniforms on the host, upload them
+     * and sample pixel (pos / W, pos % W) of every image from the mixture into the input, as
+     * {@code Sampler.continueFrom} does.
+     *
+     * @param pos position in raster order, taken modulo H*W
+     */
+    public void samplePosition(int pos) {
+        ModelConfig c = bc.model();
+        int p = Math.floorMod(pos, c.height() * c.width());
+        for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
+        for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
+        be.upload(hostMix, 0, uMix, 0, hostMix.length);
+        be.upload(hostU, 0, u, 0, hostU.length);
+        be.mixLogisticSample(replica.model.output().value, uMix, u, replica.model.input().value, bc.batch(),
+                c.height(), c.width(), c.channels(), c.nrLogisticMix(), p / c.width(), p % c.width());
+    }
+
+    /** One sampling step: {@link #forward} then {@link #samplePosition}. */
+    public void sampleStep(int pos) {
+        forward();
+        samplePosition(pos);
+    }
+
+    public BenchConfig config() {
+        return bc;
+    }
+}

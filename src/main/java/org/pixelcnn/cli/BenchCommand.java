@@ -1,0 +1,114 @@
+package org.pixelcnn.cli;
+
+import com.google.gson.GsonBuilder;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.Backends;
+import org.pixelcnn.backend.cuda.CudaBackend;
+import org.pixelcnn.backend.cuda.CudaProbe;
+import org.pixelcnn.backend.cuda.Precision;
+import org.pixelcnn.bench.BenchConfig;
+import org.pixelcnn.bench.BenchReport;
+import org.pixelcnn.bench.StepBench;
+import org.pixelcnn.bench.StepRig;
+import org.pixelcnn.io.BadInputException;
+import org.pixelcnn.model.ModelStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench}: how fast this machine trains and samples a named model configuration
+ * ({@link BenchConfig}: S, S1, M, D = the default model), on random data: training images/s (median
+ * training step: forward, loss, backward, Adam + Polyak), sampling images/s (median sampling step: one
+ * eval forward pass plus the mixture sample at one position; H*W steps per image), forward FLOPs per
+ * image ({@link ModelStats}), achieved GFLOP/s (training counted as 3x forward) and, on a GPU in the
+ * {@link org.pixelcnn.bench.PeakFlops} table, the fraction of the device's datasheet peak for the
+ * precision. {@code --json} prints one JSON object; {@code --profile} adds the time per Backend operation.
+ *
+ * <p>Errors: an unknown config, bad numbers, or {@code --backend cuda} without a usable GPU are one line
+ * and exit code 2 ({@link BadInputException}).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure training and sampling images/s of a named model configuration on this machine.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--config", defaultValue = "D", description = "S, S1, M or D (the default model: 5/160/10 at 3x32x32); default ${DEFAULT-VALUE}.")
+    String config;
+
+    @Option(names = "--batch", description = "Batch size (default: the config's, S 16, S1 16, M 8, D 16; on the CPU D runs at 2, as the PyTorch peer's CPU script).")
+    Integer batch;
+
+    @Option(names = "--steps", description = "Timed steps, medians reported (default 10 on the CPU, 20 on a GPU).")
+    Integer steps;
+
+    @Option(names = "--warmup", description = "Untimed steps first (default 2 on the CPU, 5 on a GPU).")
+    Integer warmup;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--precision", defaultValue = "tf32", description = "CUDA convolutions and GEMMs: fp32 or tf32 (default ${DEFAULT-VALUE}); ignored on the CPU.")
+    String precision;
+
+    @Option(names = "--profile", description = "Also print the time per Backend operation of a training and a sampling step.")
+    boolean profile;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the table.")
+    boolean json;
+
+    @Option(names = "--verbose", description = "Stack traces of errors.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        String resolved = Backends.resolve(backend);
+        boolean cpu = resolved.equals("cpu");
+        BenchConfig bc;
+        try {
+            bc = BenchConfig.named(config, batch, cpu);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("bench --config: " + e.getMessage());
+        }
+        if (bc.batch() < 1) throw new BadInputException("bench --batch must be >= 1, not " + bc.batch());
+        int nSteps = steps != null ? steps : cpu ? 10 : 20, nWarmup = warmup != null ? warmup : cpu ? 2 : 5;
+        if (nSteps < 1) throw new BadInputException("bench --steps must be >= 1, not " + nSteps);
+        if (nWarmup < 0) throw new BadInputException("bench --warmup must be >= 0, not " + nWarmup);
+        Precision p;
+        try {
+            p = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("bench --precision: " + e.getMessage());
+        }
+        BenchReport report = cpu ? runCpu(bc, nSteps, nWarmup) : runCuda(bc, p, nSteps, nWarmup);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(report.json()));
+        else report.print(out);
+        out.flush();
+        return 0;
+    }
+
+    private BenchReport runCpu(BenchConfig bc, int nSteps, int nWarmup) {
+        try (Backend be = Backends.create("cpu", 0, 1)) {
+            StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
+            return new BenchReport(r, null, null, Runtime.getRuntime().availableProcessors(), -1, -1);
+        }
+    }
+
+    /** The arena is sized from the model ({@link StepRig#arenaBytes}); GPU 0 of the visible ones. */
+    private BenchReport runCuda(BenchConfig bc, Precision p, int nSteps, int nWarmup) {
+        long arena = StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch());
+        try (Backend be = Backends.create("cuda", 0, 1, p, arena)) {
+            StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
+            long peak = be instanceof CudaBackend c ? c.arena().peakBytes() : -1;
+            long capacity = be instanceof CudaBackend c ? c.arena().capacityBytes() : -1;
+            String device = CudaProbe.probe().gpus().get(0).name();
+            return new BenchReport(r, device, p, 0, peak, capacity);
+        }
+    }
+}
