@@ -121,7 +121,9 @@ public final class Backends {
                 if (d >= 0) throw plan.outOfMemory(d, probe.gpus().get(d).name(), plan.deviceBytes(d), probe.gpus().get(d).freeBytes());
             }
             try {
-                return create(resolved, r, replicas, precision, plan.replicaBytes(r));
+                int d = plan.device(r);
+                long free = d < probe.gpus().size() ? probe.gpus().get(d).freeBytes() : -1;
+                return create(resolved, r, replicas, precision, plan.arenaBytes(r, free));
             } catch (CudaException e) {
                 throw explain(e);
             }

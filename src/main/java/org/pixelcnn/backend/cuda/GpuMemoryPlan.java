@@ -19,10 +19,15 @@ import org.pixelcnn.model.ModelStats;
  * <li>replica 0 only: the evaluation network (batch images) and the data-dependent-init network (init batch
  *     images) with their parameter blocks, bounded by the training figures.</li>
  * </ul>
- * {@link #outOfMemory} writes the one-line error for a GPU that cannot hold it.
+ * A GPU must hold its replicas' arenas plus {@link #BACKEND_OVERHEAD} each (context, module, library
+ * handles outside the arena); {@link #arenaBytes} then gives each arena up to twice its estimate where the
+ * free memory allows, as headroom for an estimate on the low side. {@link #outOfMemory} writes the
+ * one-line error for a GPU that cannot hold it.
  */
 public final class GpuMemoryPlan {
     private static final double GIB = 1L << 30;
+    /** Device memory a backend takes outside its arena (module, cuDNN and cuBLAS handles), assumed. */
+    public static final long BACKEND_OVERHEAD = 256L << 20;
 
     private final ModelConfig cfg;
     private final ModelStats stats;
@@ -70,11 +75,22 @@ public final class GpuMemoryPlan {
         return bytes;
     }
 
-    /** Bytes the replicas on one GPU take together. */
+    /** Bytes the replicas on one GPU take together: their arenas' estimates plus {@link #BACKEND_OVERHEAD} each. */
     public long deviceBytes(int device) {
         long b = 0;
-        for (int r = 0; r < replicas; r++) if (device(r) == device) b += replicaBytes(r);
+        for (int r = 0; r < replicas; r++) if (device(r) == device) b += replicaBytes(r) + BACKEND_OVERHEAD;
         return b;
+    }
+
+    /**
+     * The arena to allocate for replica r: its estimate times f = min(2, usable / deviceBytes) (at least 1),
+     * usable = 90% of the GPU's free memory less 1 GiB; the estimate alone when free memory is unknown (-1).
+     */
+    public long arenaBytes(int replica, long freeBytes) {
+        if (freeBytes < 0) return replicaBytes(replica);
+        double usable = freeBytes * 0.9 - GIB;
+        double f = Math.min(2.0, Math.max(1.0, usable / deviceBytes(device(replica))));
+        return (long) (replicaBytes(replica) * f);
     }
 
     /**

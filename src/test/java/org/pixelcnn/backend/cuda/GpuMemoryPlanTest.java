@@ -24,10 +24,11 @@ class GpuMemoryPlanTest {
         assertEquals(List.of(0, 1, 0, 1, 0), List.of(p.device(0), p.device(1), p.device(2), p.device(3), p.device(4)));
         assertEquals(3, p.replicasOn(0));
         assertEquals(2, p.replicasOn(1));
-        assertEquals(p.replicaBytes(0) + 2 * p.replicaBytes(2), p.deviceBytes(0));
+        long o = GpuMemoryPlan.BACKEND_OVERHEAD;
+        assertEquals(p.replicaBytes(0) + 2 * p.replicaBytes(2) + 3 * o, p.deviceBytes(0));
         GpuMemoryPlan one = new GpuMemoryPlan(CFG, STATS, 8, 8, 3, 1);
         assertEquals(3, one.replicasOn(0));
-        assertEquals(one.replicaBytes(0) + 2 * one.replicaBytes(1), one.deviceBytes(0));
+        assertEquals(one.replicaBytes(0) + 2 * one.replicaBytes(1) + 3 * o, one.deviceBytes(0));
     }
 
     @Test
@@ -38,6 +39,17 @@ class GpuMemoryPlanTest {
         assertTrue(Math.abs(b16.replicaBytes(1) - b8.replicaBytes(1) - 8 * perImage - margin) <= 2, "replica 1 grows by 8 images");
         assertTrue(b8.replicaBytes(1) >= STATS.trainingFloats() * 4L * 8 + STATS.params() * 4L * 6 + 2 * CudnnConv.MAX_WORKSPACE);
         assertTrue(b8.replicaBytes(0) >= b8.replicaBytes(1) + STATS.trainingFloats() * 4L * 16, "replica 0 also holds the eval and init networks");
+    }
+
+    @Test
+    void arenasGetUpToTwiceTheEstimateWhereTheGpuHasRoom() {
+        GpuMemoryPlan p = new GpuMemoryPlan(CFG, STATS, 8, 8, 2, 1);
+        long need = p.deviceBytes(0);
+        assertEquals(p.replicaBytes(1), p.arenaBytes(1, -1), "unknown free memory: the estimate");
+        assertEquals(p.replicaBytes(1), p.arenaBytes(1, need), "just enough: the estimate");
+        assertEquals(2 * p.replicaBytes(1), p.arenaBytes(1, 100 * need + (2L << 30)), 2.0, "plenty: twice");
+        long free = (long) ((1.5 * need + (1L << 30)) / 0.9);
+        assertEquals(1.5 * p.replicaBytes(0), p.arenaBytes(0, free), p.replicaBytes(0) * 1e-6, "in between: what the free memory allows");
     }
 
     @Test
