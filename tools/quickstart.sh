@@ -3,7 +3,7 @@
 # Debian's Fashion-MNIST package), builds the jar, shows what this machine offers the engine, then
 # trains a small PixelCNN++ on Fashion-MNIST for a few minutes (2 CPU cores: under 10 minutes in all),
 # printing train and test bits/dim, and writes a checkpoint, a sample grid and a bits/dim plot to
-# save/quickstart. QUICKSTART_STEPS (default 600) sets the length of the run.
+# save/quickstart. QUICKSTART_STEPS (default 500) sets the length of the run.
 #   bash tools/quickstart.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,5 +39,5 @@ java -jar target/pixelcnn-engine.jar data --data_set fashion-mnist
 rm -rf save/quickstart
 java -jar target/pixelcnn-engine.jar train --data_set fashion-mnist --save_dir save/quickstart \
   --nr_resnet 1 --nr_filters 32 --nr_logistic_mix 5 --batch_size 16 --polyak_decay 0.995 \
-  --max_steps "${QUICKSTART_STEPS:-600}" --log_every 100 --backend cpu
+  --max_steps "${QUICKSTART_STEPS:-500}" --log_every 100 --backend cpu
 echo "[quickstart] checkpoint, samples (fashion-mnist_sample0.png), metrics and plot in save/quickstart/"

@@ -14,6 +14,7 @@ import org.pixelcnn.backend.cuda.parity.OpCases;
 import org.pixelcnn.backend.cuda.parity.Parity;
 import org.pixelcnn.backend.cuda.parity.Parity.Result;
 import org.pixelcnn.backend.cuda.parity.Shapes;
+import org.pixelcnn.backend.cuda.parity.TrainingParity;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.layers.Nonlinearity;
@@ -26,7 +27,12 @@ import picocli.CommandLine.Spec;
  * {@code selftest --backend cuda [--precision fp32|tf32]}: every Backend operation, forward and backward,
  * on fresh random inputs at the default model's shapes (batch 16, 32x32, 160 filters) and at odd shapes,
  * on the GPU against the CPU backend; then whole small models (data-dependent init, forward, backward,
- * loss, three training steps) on both, and the autoregressive property on the GPU. One line per check:
+ * loss, three training steps) on both, and the autoregressive property on the GPU; then data-parallel
+ * training with three GPU replicas (device contexts) sharing the GPU ({@link TrainingParity}): the device
+ * ring all-reduce of 1, 2 and 3 replicas against a float64 sum (bound 1e-6) and bit-identical across
+ * replicas and to the CPU ring (bound 0), one step of 2 replicas of batch 4 against 1 replica of batch 8
+ * (dropout off, the model bound), and a checkpoint written from a GPU replica evaluated on the CPU (test
+ * bits/dim on a fixed batch within 1e-4 in fp32, 1e-2 in tf32). One line per check:
  * op, shape, ||gpu - cpu|| / ||cpu||, bound, ok/FAIL. Bounds: per operation 1e-5 (fp32) or 5e-3 (tf32);
  * whole models, where rounding differences compound through some 40 layers and 3 optimiser steps, ten
  * times that (1e-4, 5e-2). Outputs are poisoned with NaN first, so an unwritten element fails. Kernels run
@@ -94,6 +100,7 @@ public final class SelftestCommand implements Callable<Integer> {
             for (Result r : mp.compare(new ModelConfig(1, 16, 3, Nonlinearity.ELU, 8, 12, 1, 0, 0.3f), 3, modelBound)) report(out, results, r);
             report(out, results, mp.causality(new ModelConfig(1, 16, 2, Nonlinearity.CONCAT_ELU, 16, 16, 3, 0, 0.5f)));
             out.printf("selftest: device arena peak %.1f MiB of %.1f MiB%n", gpu.arena().peakBytes() / 1048576.0, gpu.arena().capacityBytes() / 1048576.0);
+            replicaChecks(out, results, cpu, p, modelBound);
         } catch (RuntimeException | Error e) {
             out.println("selftest: stopped: " + Parity.describe(e));
             if (verbose) e.printStackTrace(out);
@@ -103,6 +110,32 @@ public final class SelftestCommand implements Callable<Integer> {
         out.println(failures == 0 ? "selftest: PASS" : "selftest: FAIL (" + failures + " failures)");
         out.flush();
         return failures == 0 ? 0 : 1;
+    }
+
+    /** The data-parallel checks on three replica backends (1 GiB arenas) sharing GPU --device. */
+    private void replicaChecks(PrintWriter out, List<Result> results, CpuBackend cpu, Precision p, double modelBound) {
+        List<CudaContext> ctxs = new ArrayList<>();
+        List<CudaBackend> reps = new ArrayList<>();
+        java.nio.file.Path tmp = null;
+        try {
+            for (int r = 0; r < 3; r++) {
+                CudaContext c = CudaContext.open(device);
+                ctxs.add(c);
+                reps.add(new CudaBackend(c, p, 1L << 30, true));
+            }
+            tmp = java.nio.file.Files.createTempDirectory("pixelcnn-selftest");
+            TrainingParity tp = new TrainingParity(cpu, reps, seed);
+            for (Result r : tp.allReduce(1_000_003, 1e-6)) report(out, results, r);
+            for (Result r : tp.allReduce(2, 1e-6)) report(out, results, r);
+            ModelConfig cfg = new ModelConfig(1, 16, 3, Nonlinearity.CONCAT_ELU, 16, 16, 3, 10, 0f);
+            for (Result r : tp.trainingStep(cfg, 4, modelBound, p == Precision.FP32 ? 1e-4 : 1e-2, tmp)) report(out, results, r);
+        } catch (java.io.IOException e) {
+            report(out, results, new Result("replicas setup", "", Double.NaN, 0, "cannot make a temporary directory: " + e.getMessage()));
+        } finally {
+            for (CudaBackend b : reps) b.close();
+            for (CudaContext c : ctxs) c.close();
+            if (tmp != null) tmp.toFile().delete();
+        }
     }
 
     private static void report(PrintWriter out, List<Result> results, Result r) {

@@ -1,6 +1,7 @@
 package org.pixelcnn.cli;
 
 import org.pixelcnn.backend.Backends;
+import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.data.Dataset;
 import org.pixelcnn.data.DatasetKind;
 import org.pixelcnn.data.Datasets;
@@ -77,6 +78,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
     String backend;
 
+    @Option(names = "--precision", description = "CUDA convolutions and matrix products: fp32 or tf32 (default: tf32 where every GPU has compute capability 8.0 or newer, else fp32)")
+    String precision;
+
     @Option(names = "--log_every", defaultValue = "50", description = "Steps between metrics lines (default ${DEFAULT-VALUE})")
     int logEvery;
 
@@ -96,6 +100,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(polyakDecay >= 0 && polyakDecay < 1)) throw new BadInputException("--polyak_decay must be in [0, 1), not " + polyakDecay);
         if (!progress.equals("auto") && !progress.equals("on") && !progress.equals("off"))
             throw new BadInputException("--progress must be auto, on or off, not '" + progress + "'");
+        Precision prec;
+        try {
+            prec = precision == null ? null : Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--" + e.getMessage());
+        }
         String be = Backends.resolve(backend);
         DatasetKind kind = DatasetKind.parse(dataSet);
         Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
@@ -109,8 +119,14 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.nrResnet(), cfg.nrFilters(), cfg.nrLogisticMix(), cfg.nonlinearity().flag(), cfg.dropoutP(), stats.params(), stats.forwardFlops() / 1e9);
         TrainConfig tc = new TrainConfig(cfg, kind.flag(), learningRate, lrDecay, batchSize, initBatchSize, nrGpu, polyakDecay,
                 maxEpochs, maxSteps, saveInterval, numSamples, seed, saveDir, loadParams, logEvery, be);
+        Backends.Training backends = new Backends.Training(be, prec, cfg, batchSize, initBatchSize, nrGpu);
+        if (backends.plan() != null) {
+            var plan = backends.plan();
+            System.out.printf("cuda: precision %s, %d replica(s), device arena %.2f GiB for replica 0%s%n", backends.precision().flag(), nrGpu,
+                    plan.replicaBytes(0) / (double) (1L << 30), nrGpu > 1 ? String.format(", %.2f GiB for each other", plan.replicaBytes(1) / (double) (1L << 30)) : "");
+        }
         boolean bar = progress.equals("on") || (progress.equals("auto") && System.console() != null);
-        try (Trainer trainer = new Trainer(tc, ds, System.out, bar)) {
+        try (Trainer trainer = new Trainer(tc, ds, System.out, bar, backends)) {
             trainer.run();
             System.out.printf("done: step %d, train bits/dim %.4f, test bits/dim %.4f, checkpoint %s%n",
                     trainer.step(), trainer.lastTrainBits(), trainer.lastTestBits(), trainer.lastCheckpoint());

@@ -3,8 +3,10 @@ package org.pixelcnn.train;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
-import org.pixelcnn.backend.cpu.CpuBuf;
+import org.pixelcnn.backend.Buf;
+import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.data.Batch;
 import org.pixelcnn.data.Dataset;
 import org.pixelcnn.data.LoaderState;
@@ -21,7 +23,6 @@ import org.pixelcnn.sample.Sampler;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,11 @@ import java.util.concurrent.Future;
  * train and test bits/dim (the test over the whole test split with the Polyak averages, dropout off),
  * time, images/s and ETA; every --save_interval epochs and at the end: a checkpoint, a sample grid and
  * the bits/dim plot. Resumable bit for bit on the CPU from its checkpoints.
+ *
+ * <p>Replicas run on one backend kind: CPU threads, or CUDA device contexts (replica r on GPU r mod the
+ * visible GPUs, several sharing a GPU when there are fewer GPUs than replicas), each with its own arena
+ * and parameter copy; the gradient sum is a {@link GradientAllReduce} of that kind. A GPU running out of
+ * memory ends the run with one line naming the batch size and the memory needed.
  */
 public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
@@ -50,8 +56,10 @@ public final class Trainer implements AutoCloseable {
     private final LearningRate schedule;
     private final AdamPolyak adam;
     private final TrainingCheckpoint.RunInfo info;
+    private final Backends.Training backends;
     private ExecutorService pool;
-    private RingAllReduce ring;
+    private GradientAllReduce allReduce;
+    private boolean memoryReported;
     private Evaluator evaluator;
     private long step;
     private LoaderState loaderState = LoaderState.START;
@@ -64,6 +72,16 @@ public final class Trainer implements AutoCloseable {
      *                           for a class-conditional model)
      */
     public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar) {
+        this(cfg, data, out, progressBar, null);
+    }
+
+    /**
+     * As {@link #Trainer(TrainConfig, Dataset, PrintStream, boolean)} with the replicas' backends made by
+     * {@code backends} (CUDA precision and arenas); null: the defaults for cfg.backend().
+     */
+    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar, Backends.Training backends) {
+        this.backends = backends != null ? backends
+                : new Backends.Training(cfg.backend(), null, cfg.model(), cfg.batchSize(), cfg.initBatchSize(), cfg.replicas());
         this.cfg = cfg;
         this.data = data;
         this.out = out;
@@ -103,23 +121,44 @@ public final class Trainer implements AutoCloseable {
         return lastCheckpoint;
     }
 
-    /** Runs until --max_epochs or --max_steps; returns the path of the final checkpoint. */
+    /**
+     * Runs until --max_epochs or --max_steps; returns the path of the final checkpoint.
+     *
+     * @throws BadInputException a GPU out of memory (one line: batch size, memory needed and free), bad data
+     * @throws TrainingFailure   a non-finite loss or gradient
+     */
     public Path run() {
+        try {
+            return runUnexplained();
+        } catch (RuntimeException e) {
+            throw backends.explain(e);
+        }
+    }
+
+    private Path runUnexplained() {
         try {
             Files.createDirectories(cfg.saveDir());
         } catch (IOException e) {
             throw new BadInputException(cfg.saveDir() + ": cannot create the save directory (" + e.getMessage() + ")");
         }
-        for (int r = 0; r < cfg.replicas(); r++)
-            replicas.add(new Replica(r, Backends.create(cfg.backend(), r, cfg.replicas()), cfg.model(), cfg.batchSize()));
+        for (int r = 0; r < cfg.replicas(); r++) {
+            Backend be = backends.replica(r);
+            try {
+                replicas.add(new Replica(r, be, cfg.model(), cfg.batchSize()));
+            } catch (RuntimeException e) {
+                be.close();
+                throw e;
+            }
+        }
         if (cfg.replicas() > 1) {
-            if (!cfg.backend().equals("cpu")) throw new BadInputException("--nr_gpu > 1 needs the CPU backend in this build");
             pool = Executors.newFixedThreadPool(cfg.replicas(), r -> {
                 Thread t = new Thread(r, "pixelcnn-replica");
                 t.setDaemon(true);
                 return t;
             });
-            ring = new RingAllReduce(cfg.replicas());
+            List<Backend> bes = new ArrayList<>();
+            for (Replica r : replicas) bes.add(r.be);
+            allReduce = GradientAllReduce.of(bes, replicas.get(0).model.params().total(), pool);
         }
         evaluator = new Evaluator(replicas.get(0).be, cfg.model(), cfg.batchSize());
         boolean resumed = cfg.loadParams() && !Checkpoint.list(cfg.saveDir()).isEmpty();
@@ -157,6 +196,7 @@ public final class Trainer implements AutoCloseable {
                 while (moreSteps() && !epochEnded) {
                     Batch b = batches.next();
                     double nats = trainStep(b);
+                    if (!memoryReported) reportDeviceMemory();
                     epochNats += nats;
                     epochImages += imagesPerStep;
                     loaderState = b.next();
@@ -200,6 +240,15 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /** After the first step (the arenas' high-water marks are reached then): each CUDA replica's peak use of its arena. */
+    private void reportDeviceMemory() {
+        memoryReported = true;
+        for (Replica r : replicas)
+            if (r.be instanceof CudaBackend g)
+                out.printf("replica %d on %s (%s): device memory peak %.2f GiB of a %.2f GiB arena%n", r.index, g.name(), g.context().name,
+                        g.peakBytes() / (double) (1L << 30), g.arena().capacityBytes() / (double) (1L << 30));
+    }
+
     private static String eta(double seconds) {
         Duration d = Duration.ofSeconds(Math.round(seconds));
         return String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
@@ -223,8 +272,8 @@ public final class Trainer implements AutoCloseable {
             checkFinite(t, nats, r);
             r.update(s);
         } else {
-            FloatBuffer[] grads = new FloatBuffer[replicas.size()];
-            for (Replica r : replicas) grads[r.index] = CpuBuf.of(r.model.params().grads());
+            Buf[] grads = new Buf[replicas.size()];
+            for (Replica r : replicas) grads[r.index] = r.model.params().grads();
             double[] perReplica = new double[replicas.size()];
             List<Future<?>> jobs = new ArrayList<>();
             for (Replica r : replicas) {
@@ -234,13 +283,8 @@ public final class Trainer implements AutoCloseable {
                     return null;
                 }));
             }
-            join(jobs); // every gradient is complete before any replica reads its neighbour's
-            jobs.clear();
-            for (Replica r : replicas) jobs.add(pool.submit(() -> {
-                ring.participate(r.index, grads, 0, grads[0].capacity());
-                return null;
-            }));
-            join(jobs);
+            join(jobs); // every backward pass is issued (on the CPU: complete) before the all-reduce starts
+            allReduce.allReduce(grads);
             nats = 0;
             for (double v : perReplica) nats += v;
             checkFinite(t, nats, replicas.get(0));
@@ -357,6 +401,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (allReduce != null) allReduce.close();
         if (pool != null) pool.shutdownNow();
         for (Replica r : replicas) r.close();
     }

@@ -15,8 +15,8 @@ import org.pixelcnn.train.AdamPolyak;
  * everything else. Each operation computes what its twin in {@link org.pixelcnn.backend.cpu.CpuBackend}
  * computes (same formulas, transcendentals in float64, no fused multiply-adds where the CPU has none);
  * convolutions and products follow {@link Precision}. Work is queued on the stream; {@link #download},
- * {@link #mixLogisticLoss} and {@link #synchronize} wait for it. Not thread-safe; a backend used from
- * another thread rebinds its device there first.
+ * {@link #mixLogisticLoss} and {@link #synchronize} wait for it. Not thread-safe; every operation first
+ * binds its device on the calling thread when that thread last bound another one.
  */
 public final class CudaBackend implements Backend {
     private final CudaContext ctx;
@@ -29,7 +29,7 @@ public final class CudaBackend implements Backend {
     private final CudaReductions red;
     private final MixLogisticLaunch mix;
     private FloatPointer staging = new FloatPointer(0);
-    private Thread boundTo;
+    private boolean ownsContext;
 
     /**
      * @param ctx              the GPU (see {@link CudaContext#open})
@@ -42,7 +42,6 @@ public final class CudaBackend implements Backend {
         this.ctx = ctx;
         this.precision = precision;
         ctx.bind();
-        boundTo = Thread.currentThread();
         this.stream = ctx.createStream();
         this.arena = new DeviceArena(arenaBytes);
         this.k = new Kernels(stream, ctx.multiprocessors, checkEveryLaunch);
@@ -58,12 +57,41 @@ public final class CudaBackend implements Backend {
         return Math.max(256L << 20, (long) (free * 0.9) - (1L << 30));
     }
 
-    private void bind() {
-        Thread t = Thread.currentThread();
-        if (t != boundTo) {
-            ctx.bind();
-            boundTo = t;
-        }
+    /**
+     * Makes {@link #close} also close the context (for backends made by {@link org.pixelcnn.backend.Backends},
+     * which open one context per replica). Returns this.
+     */
+    public CudaBackend closingContext() {
+        ownsContext = true;
+        return this;
+    }
+
+    /** The GPU this backend runs on. */
+    public CudaContext context() {
+        return ctx;
+    }
+
+    /** The backend's stream (everything it queues runs there, in order). */
+    CUstream_st stream() {
+        return stream;
+    }
+
+    /** The kernel launcher on this backend's stream. */
+    Kernels kernels() {
+        return k;
+    }
+
+    /** Most device memory this backend has had in use at once (its arena's peak), in bytes. */
+    public long peakBytes() {
+        return arena.peakBytes();
+    }
+
+    /**
+     * Makes this backend's device and context current on the calling thread, if the thread's last bind was
+     * to another device (so replicas on several GPUs can be driven from one thread).
+     */
+    void bind() {
+        ctx.bindIfNeeded();
     }
 
     private static CudaBuf c(Buf b) {
@@ -407,7 +435,7 @@ public final class CudaBackend implements Backend {
                 .f(s.biasCorrection1()).f(s.biasCorrection2()).f(s.epsilon()).f(s.polyak()).f(s.oneMinusPolyak()).go();
     }
 
-    /** Waits for queued work, then frees the handles, module, stream and arena (not the context). */
+    /** Waits for queued work, then frees the handles, module, stream and arena (the context only after {@link #closingContext}). */
     @Override
     public void close() {
         bind();
@@ -419,5 +447,6 @@ public final class CudaBackend implements Backend {
         arena.close();
         staging.close();
         CudaException.runtime(cudart.cudaStreamDestroy(stream), "cudaStreamDestroy");
+        if (ownsContext) ctx.close();
     }
 }

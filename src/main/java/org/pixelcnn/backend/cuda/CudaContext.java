@@ -17,6 +17,8 @@ public final class CudaContext implements AutoCloseable {
     private final int cuDevice;
     private final CUctx_st primary;
     private boolean closed;
+    /** The device each thread last bound through a CudaContext (-1: none), so that bindIfNeeded is cheap. */
+    private static final ThreadLocal<int[]> BOUND = ThreadLocal.withInitial(() -> new int[]{-1});
 
     private CudaContext(int device, String name, int multiprocessors, int cuDevice, CUctx_st primary) {
         this.device = device;
@@ -45,6 +47,7 @@ public final class CudaContext implements AutoCloseable {
         CUctx_st ctx = new CUctx_st();
         CudaException.driver(cudart.cuDevicePrimaryCtxRetain(ctx, dev[0]), "cuDevicePrimaryCtxRetain(" + device + ")");
         CudaException.driver(cudart.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+        BOUND.get()[0] = device;
         CudaProbe.Gpu g = probe.gpus().get(device);
         return new CudaContext(device, g.name(), g.sms(), dev[0], ctx);
     }
@@ -53,6 +56,16 @@ public final class CudaContext implements AutoCloseable {
     public void bind() {
         CudaException.runtime(cudart.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
         CudaException.driver(cudart.cuCtxSetCurrent(primary), "cuCtxSetCurrent");
+        BOUND.get()[0] = device;
+    }
+
+    /**
+     * {@link #bind} unless the calling thread's last bind (through any CudaContext) was to this device: the
+     * primary context is one per device, so contexts of the same device need no switch. Backends on
+     * several GPUs driven from one thread call this before every operation.
+     */
+    public void bindIfNeeded() {
+        if (BOUND.get()[0] != device) bind();
     }
 
     /** A new non-blocking stream on this device (no implicit synchronisation with the legacy default stream). */

@@ -13,13 +13,42 @@ import org.bytedeco.cuda.global.cudnn;
 public final class CudaException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final boolean outOfMemory;
+    private final int device;
+
     public CudaException(String message) {
+        this(message, false, -1);
+    }
+
+    /**
+     * @param outOfMemory the GPU (cudaErrorMemoryAllocation) or the backend's device arena ran out of memory
+     * @param device      the CUDA ordinal concerned, or -1 when unknown
+     */
+    public CudaException(String message, boolean outOfMemory, int device) {
         super(message);
+        this.outOfMemory = outOfMemory;
+        this.device = device;
+    }
+
+    /** True when device memory ran out (cudaErrorMemoryAllocation, or the device arena is exhausted). */
+    public boolean outOfMemory() {
+        return outOfMemory;
+    }
+
+    /** The CUDA device ordinal concerned, or -1 when unknown. */
+    public int device() {
+        return device;
     }
 
     /** Throws unless {@code err} is cudaSuccess; {@code what} names the call, e.g. "cudaMalloc(4096 bytes)". */
     static void runtime(int err, String what) {
-        if (err != cudart.cudaSuccess) throw new CudaException(what + " failed: " + runtimeText(err));
+        if (err != cudart.cudaSuccess) throw new CudaException(what + " failed: " + runtimeText(err), err == cudart.cudaErrorMemoryAllocation, currentDevice());
+    }
+
+    /** The calling thread's current CUDA device, or -1 if it cannot be read. */
+    static int currentDevice() {
+        int[] d = {-1};
+        return cudart.cudaGetDevice(d) == cudart.cudaSuccess ? d[0] : -1;
     }
 
     /** Throws unless the driver-API result is CUDA_SUCCESS. */

@@ -15,21 +15,24 @@ public final class DeviceArena implements AutoCloseable {
 
     private final Pointer base;
     private final long capacity;
+    private final int device;
     private long bottom, top, peak;
 
     /**
      * Allocates {@code bytes} of device memory on the current device.
      *
-     * @throws CudaException if cudaMalloc fails (the message gives the size)
+     * @throws CudaException if cudaMalloc fails (the message gives the size; {@link CudaException#outOfMemory}
+     *                       when the GPU has not that much free)
      */
     public DeviceArena(long bytes) {
         this.capacity = bytes / ALIGN * ALIGN;
+        this.device = CudaException.currentDevice();
         this.base = new Pointer();
         CudaException.runtime(cudart.cudaMalloc(base, capacity), "cudaMalloc(" + capacity + " bytes) for the device arena");
         this.top = capacity;
     }
 
-    /** Device address of a new block of {@code bytes} at the bottom. @throws CudaException when the arena is full */
+    /** Device address of a new block of {@code bytes} at the bottom. @throws CudaException (out of memory) when the arena is full */
     public long allocate(long bytes) {
         long size = align(bytes);
         if (bottom + size > top) throw full(bytes);
@@ -80,7 +83,7 @@ public final class DeviceArena implements AutoCloseable {
 
     private CudaException full(long bytes) {
         return new CudaException("device arena exhausted: " + bytes + " more bytes wanted, " + (top - bottom) + " of "
-                + capacity + " free (give the backend a larger arena)");
+                + capacity + " free (give the backend a larger arena)", true, device);
     }
 
     @Override

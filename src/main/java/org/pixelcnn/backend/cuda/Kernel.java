@@ -45,6 +45,7 @@ public enum Kernel {
     HWIO_TO_KRSC("hwio_to_krsc", "PPIIII"),
     KRSC_ADD_TO_HWIO("krsc_add_to_hwio", "PPIIII"),
     ADAM_POLYAK_UPDATE("adam_polyak_update", "PPPPPLFFFFFFFFFF"),
+    ALLREDUCE_ADD("allreduce_add", "PPL"),
     MIX_LOGISTIC_LOSS_GRAD("mix_logistic_loss_grad", "PPPPFLII", "mix_logistic.cu"),
     MIX_LOGISTIC_IMAGE_SUMS("mix_logistic_image_sums", "PPL", "mix_logistic.cu"),
     MIX_LOGISTIC_SAMPLE("mix_logistic_sample", "PPPPPIIIIIII", "mix_logistic.cu");
