@@ -132,7 +132,7 @@ public final class SampleCommand implements Callable<Integer> {
         boolean showBar = progress.equals("on") || (progress.equals("auto") && System.console() != null);
         try (ProgressBar bar = showBar ? new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * positions)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build() : null) {
-            if (bar != null) sampler.observe((pos, l) -> bar.step());
+            if (bar != null) sampler.observe((pos, l, rows) -> bar.step());
             for (int k = 0; k < batches; k++) {
                 int[] y = null;
                 if (labels != null) {

@@ -81,10 +81,11 @@ class SamplerPrefixTest {
 
         int positions = h * w, pc = cfg.outputChannels();
         float[][] seen = new float[positions][];
-        Sampler sampler = new Sampler(be, model).observe((pos, l) -> {
+        Sampler sampler = new Sampler(be, model).observe((pos, l, rows) -> {
             float[] all = download(l);
             float[] at = new float[n * pc];
-            for (int i = 0; i < n; i++) System.arraycopy(all, (i * positions + pos) * pc, at, i * pc, pc);
+            assertTrue(rows > pos / w && rows <= h && rows % 4 == 0, "rows " + rows + " for position " + pos);
+            for (int i = 0; i < n; i++) System.arraycopy(all, (i * rows * w + pos) * pc, at, i * pc, pc);
             assertTrue(seen[pos] == null, "position " + pos + " sampled twice");
             seen[pos] = at;
         });
