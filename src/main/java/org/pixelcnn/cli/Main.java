@@ -30,6 +30,13 @@ public final class Main implements Runnable {
     /** Builds the command line with the project's error handling; used by {@link #main} and the tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // A mistyped option or value: one line, as every other bad input, and exit code 2.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            String msg = String.valueOf(ex.getMessage()).lines().findFirst().orElse("bad arguments");
+            cmd.getErr().println("error: " + msg + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = parsed.originalArgs().contains("--verbose");
             Throwable t = ex;

@@ -64,6 +64,8 @@ public final class Trainer implements AutoCloseable {
     private long step;
     private LoaderState loaderState = LoaderState.START;
     private Path lastCheckpoint;
+    private int stepsPerEpoch = 1;
+    private Sampler sampler;
     private double lastTrainBits = Double.NaN, lastTestBits = Double.NaN;
 
     /**
@@ -179,6 +181,7 @@ public final class Trainer implements AutoCloseable {
 
     private void loop(TrainBatches batches, MetricsLog metrics) {
         int perEpoch = batches.batchesPerEpoch();
+        stepsPerEpoch = perEpoch;
         int imagesPerStep = cfg.batchSize() * cfg.replicas();
         long totalSteps = (long) cfg.maxEpochs() * perEpoch;
         if (cfg.maxSteps() > 0) totalSteps = Math.min(totalSteps, cfg.maxSteps());
@@ -211,7 +214,7 @@ public final class Trainer implements AutoCloseable {
                         metrics.append("step", fields("step", step, "epoch", epoch, "train_bits_per_dim", bits,
                                 "images_per_s", epochImages / secs, "learning_rate", schedule.at(step)));
                         if (bar == null)
-                            out.printf("step %d, epoch %d, train bits/dim %.4f, %.1f images/s%n", step, epoch, bits, epochImages / secs);
+                            out.printf("step %d, epoch %d, train bits/dim %.4f (this batch), %.1f images/s%n", step, epoch, bits, epochImages / secs);
                     }
                 }
             } finally {
@@ -221,11 +224,12 @@ public final class Trainer implements AutoCloseable {
             lastTrainBits = epochNats / (Math.log(2) * epochImages * cfg.model().dims());
             boolean last = !moreSteps();
             if (!epochEnded && !last) continue;
+            out.printf("evaluating test bits/dim on the %d test images (Polyak-averaged parameters, dropout off)%n", data.test().count());
             lastTestBits = testBits();
             double ips = epochImages / trainSecs;
             long remaining = totalSteps - step;
-            out.printf("Iteration %d, time = %ds, train bits_per_dim = %.4f, test bits_per_dim = %.4f, %.1f images/s, step %d, ETA %s%n",
-                    epoch, Math.round((System.nanoTime() - epochStart) / 1e9), lastTrainBits, lastTestBits, ips, step,
+            out.printf("Iteration %d, time = %ds (training %ds), train bits_per_dim = %.4f, test bits_per_dim = %.4f, %.1f images/s, step %d, ETA %s%n",
+                    epoch, Math.round((System.nanoTime() - epochStart) / 1e9), Math.round(trainSecs), lastTrainBits, lastTestBits, ips, step,
                     eta(remaining * imagesPerStep / Math.max(ips, 1e-9)));
             metrics.append("epoch", fields("epoch", epoch, "step", step, "train_bits_per_dim", lastTrainBits,
                     "test_bits_per_dim", lastTestBits, "images_per_s", ips, "seconds", trainSecs, "epoch_complete", epochEnded));
@@ -381,10 +385,11 @@ public final class Trainer implements AutoCloseable {
         lastCheckpoint = TrainingCheckpoint.save(cfg.saveDir(), r0, step, schedule.at(Math.max(1, step)), rng, info);
         // samples from the Polyak averages, --num_samples batches, tiled like the original
         evaluator.setParams(r0.ema);
-        Sampler sampler = new Sampler(r0.be, evaluator.model());
+        if (sampler == null) sampler = new Sampler(r0.be, evaluator.model()); // built once: its networks live in the backend's memory
         ModelConfig m = cfg.model();
         int n = cfg.batchSize();
         int count = Math.max(1, cfg.numSamples()) * n;
+        out.printf("sampling %d images (one network pass per pixel, %d passes)%n", count, Math.max(1, cfg.numSamples()) * m.height() * m.width());
         byte[] all = new byte[count * (int) m.dims()];
         for (int k = 0; k < Math.max(1, cfg.numSamples()); k++) {
             int[] labels = new int[n];
@@ -395,8 +400,29 @@ public final class Trainer implements AutoCloseable {
         Path grid = cfg.saveDir().resolve(cfg.dataSet() + "_sample" + epoch + ".png");
         ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels());
         Path plot = cfg.saveDir().resolve("bits_per_dim.png");
-        BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), BitsPlot.fromMetrics(MetricsLog.read(metrics.file())));
+        BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), plotPoints(MetricsLog.read(metrics.file())));
         out.printf("saved %s, samples %s, plot %s%n", lastCheckpoint, grid, plot);
+    }
+
+    /**
+     * The plot's points at fractional epochs (step / steps per epoch): the logged steps' train bits/dim
+     * (single batches) and every epoch line's train and test bits/dim, so a run shorter than an epoch
+     * still draws a curve.
+     */
+    private List<BitsPlot.Point> plotPoints(List<com.google.gson.JsonObject> records) {
+        List<BitsPlot.Point> pts = new ArrayList<>();
+        for (com.google.gson.JsonObject o : records) {
+            if (!o.has("event") || !o.has("step")) continue;
+            double x = o.get("step").getAsDouble() / stepsPerEpoch;
+            double train = o.has("train_bits_per_dim") ? o.get("train_bits_per_dim").getAsDouble() : Double.NaN;
+            switch (o.get("event").getAsString()) {
+                case "step" -> pts.add(new BitsPlot.Point(x, train, Double.NaN));
+                case "epoch" -> pts.add(new BitsPlot.Point(x, train, o.has("test_bits_per_dim") ? o.get("test_bits_per_dim").getAsDouble() : Double.NaN));
+                default -> { }
+            }
+        }
+        pts.sort(java.util.Comparator.comparingDouble(BitsPlot.Point::epoch));
+        return pts;
     }
 
     @Override
