@@ -131,7 +131,7 @@ public final class BitsPlot {
                 return img;
             }
             boolean noNegativeEpochs = pts.stream().allMatch(p -> p.epoch() >= 0);
-            Axis ax = new Axis(xr[0], xr[1], x0, x1, 8, true, noNegativeEpochs ? 0 : Double.NEGATIVE_INFINITY);
+            Axis ax = new Axis(xr[0], xr[1], x0, x1, 8, xr[1] - xr[0] >= 4, noNegativeEpochs ? 0 : Double.NEGATIVE_INFINITY);
             Axis ay = new Axis(yr[0], yr[1], y0, y1, 6, false, Double.NEGATIVE_INFINITY);
             FontMetrics fm = g.getFontMetrics();
             for (double t : ax.ticks) {

@@ -411,13 +411,16 @@ public final class Trainer implements AutoCloseable {
      */
     private List<BitsPlot.Point> plotPoints(List<com.google.gson.JsonObject> records) {
         List<BitsPlot.Point> pts = new ArrayList<>();
+        boolean withSteps = records.stream().anyMatch(o -> o.has("event") && "step".equals(o.get("event").getAsString()));
         for (com.google.gson.JsonObject o : records) {
             if (!o.has("event") || !o.has("step")) continue;
             double x = o.get("step").getAsDouble() / stepsPerEpoch;
             double train = o.has("train_bits_per_dim") ? o.get("train_bits_per_dim").getAsDouble() : Double.NaN;
             switch (o.get("event").getAsString()) {
                 case "step" -> pts.add(new BitsPlot.Point(x, train, Double.NaN));
-                case "epoch" -> pts.add(new BitsPlot.Point(x, train, o.has("test_bits_per_dim") ? o.get("test_bits_per_dim").getAsDouble() : Double.NaN));
+                // with step points drawn, an epoch's average train figure would jump off the batch curve: test only
+                case "epoch" -> pts.add(new BitsPlot.Point(x, withSteps ? Double.NaN : train,
+                        o.has("test_bits_per_dim") ? o.get("test_bits_per_dim").getAsDouble() : Double.NaN));
                 default -> { }
             }
         }
