@@ -96,7 +96,7 @@ public final class SampleCommand implements Callable<Integer> {
                 images = draw(new Sampler(backendImpl, model), m, b, labels);
             }
             double secs = (System.nanoTime() - start) / 1e9;
-            ImageGrid.write(out, images, count, m.height(), m.width(), m.channels());
+            ImageGrid.write(out, images, count, m.height(), m.width(), m.channels(), 255); // white borders, as train.py
             if (uint8 != null) NpyWriter.writeUint8(uint8, images, new long[] {count, m.height(), m.width(), m.channels()});
             PrintWriter w = spec.commandLine().getOut();
             w.printf(Locale.ROOT, "sampled %d images of %dx%dx%d from %s (step %d, %s parameters, seed %d, backend %s) in %.1f s: %s%s%n",

@@ -39,6 +39,14 @@ public final class ImageGrid {
      * @throws IllegalArgumentException when the sizes do not match or C is not 1 or 3
      */
     public static BufferedImage tile(byte[] nhwc, int n, int height, int width, int channels) {
+        return tile(nhwc, n, height, width, channels, 0);
+    }
+
+    /**
+     * As {@link #tile(byte[], int, int, int, int)} with the borders and unused tiles in grey level
+     * {@code border} (0..255): train.py tiles its samples with border_color 1.0, white (255).
+     */
+    public static BufferedImage tile(byte[] nhwc, int n, int height, int width, int channels, int border) {
         if (channels != 1 && channels != 3) throw new IllegalArgumentException("channels " + channels);
         if (n <= 0 || (long) n * height * width * channels != nhwc.length) {
             throw new IllegalArgumentException(nhwc.length + " bytes for " + n + " images of " + height + "x" + width + "x" + channels);
@@ -48,6 +56,11 @@ public final class ImageGrid {
         int outW = grid[1] * (width + 1) - 1;
         BufferedImage out = new BufferedImage(outW, outH, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
         WritableRaster raster = out.getRaster();
+        if (border != 0) {
+            int[] fill = new int[channels];
+            java.util.Arrays.fill(fill, border & 0xff);
+            for (int y = 0; y < outH; y++) for (int x = 0; x < outW; x++) raster.setPixel(x, y, fill);
+        }
         int[] px = new int[channels];
         for (int k = 0; k < n; k++) {
             int y0 = (k / grid[1]) * (height + 1);
@@ -70,7 +83,12 @@ public final class ImageGrid {
      * @throws BadInputException naming the file when it cannot be written
      */
     public static void write(Path file, byte[] nhwc, int n, int height, int width, int channels) {
-        BufferedImage img = tile(nhwc, n, height, width, channels);
+        write(file, nhwc, n, height, width, channels, 0);
+    }
+
+    /** As {@link #write(Path, byte[], int, int, int, int)} with borders in grey level {@code border} (255 for sample grids, as train.py). */
+    public static void write(Path file, byte[] nhwc, int n, int height, int width, int channels, int border) {
+        BufferedImage img = tile(nhwc, n, height, width, channels, border);
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");

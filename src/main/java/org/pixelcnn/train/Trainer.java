@@ -398,7 +398,7 @@ public final class Trainer implements AutoCloseable {
             System.arraycopy(imgs, 0, all, k * imgs.length, imgs.length);
         }
         Path grid = cfg.saveDir().resolve(cfg.dataSet() + "_sample" + epoch + ".png");
-        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels());
+        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255); // white borders, as train.py
         Path plot = cfg.saveDir().resolve("bits_per_dim.png");
         BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), plotPoints(MetricsLog.read(metrics.file())));
         out.printf("saved %s, samples %s, plot %s%n", lastCheckpoint, grid, plot);

@@ -69,4 +69,21 @@ class ImageGridTest {
         BadInputException e = assertThrows(BadInputException.class, () -> ImageGrid.write(file, images(1, 2, 2, 3), 1, 2, 2, 3));
         assertTrue(e.getMessage().startsWith(file + ": cannot write the PNG"), e.getMessage());
     }
+
+    @Test
+    void whiteBordersForSampleGrids() {
+        int n = 5, h = 3, w = 2, c = 3;
+        byte[] px = images(n, h, w, c);
+        java.awt.image.BufferedImage img = ImageGrid.tile(px, n, h, w, c, 255);
+        int[] grid = ImageGrid.gridShape(n, h, w);
+        for (int y = 0; y < img.getHeight(); y++)
+            for (int x = 0; x < img.getWidth(); x++) {
+                int k = (y / (h + 1)) * grid[1] + x / (w + 1);
+                boolean inside = y % (h + 1) < h && x % (w + 1) < w && k < n;
+                for (int ch = 0; ch < c; ch++) {
+                    int expect = inside ? px[((k * h + y % (h + 1)) * w + x % (w + 1)) * c + ch] & 0xff : 255;
+                    assertEquals(expect, img.getRaster().getSample(x, y, ch), "y=" + y + " x=" + x);
+                }
+            }
+    }
 }
