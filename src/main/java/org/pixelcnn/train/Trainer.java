@@ -233,7 +233,7 @@ public final class Trainer implements AutoCloseable {
                     eta(remaining * imagesPerStep / Math.max(ips, 1e-9)));
             metrics.append("epoch", fields("epoch", epoch, "step", step, "train_bits_per_dim", lastTrainBits,
                     "test_bits_per_dim", lastTestBits, "images_per_s", ips, "seconds", trainSecs, "epoch_complete", epochEnded));
-            if ((epochEnded && (epoch + 1) % Math.max(1, cfg.saveInterval()) == 0) || last) {
+            if ((epochEnded && epoch % Math.max(1, cfg.saveInterval()) == 0) || last) { // as train.py: epochs 0, t, 2t, ...
                 save(metrics, epoch);
                 savedAt = step;
             }
