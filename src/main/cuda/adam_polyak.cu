@@ -26,6 +26,7 @@ extern "C" __global__ void adam_polyak_update(float* __restrict__ param, const f
     m[i] = mi;
     v[i] = vi;
     param[i] = p;
-    ema[i] = __fadd_rn(__fmul_rn(polyak, ema[i]), __fmul_rn(one_minus_polyak, p));
+    float e = ema[i];
+    ema[i] = __fsub_rn(e, __fmul_rn(__fsub_rn(e, p), one_minus_polyak));  // TF's form: shadow -= (shadow - var)(1 - d)
   }
 }

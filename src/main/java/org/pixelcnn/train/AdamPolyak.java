@@ -13,7 +13,7 @@ import java.nio.FloatBuffer;
  *   m   = beta1 * m + (1 - beta1) * g            beta1 = 0.95
  *   v   = beta2 * v + (1 - beta2) * g * g        beta2 = 0.9995
  *   p  -= lr * ((m / bc1) / sqrt(v / bc2 + 1e-8))   bc1 = 1 - beta1^t, bc2 = 1 - beta2^t
- *   ema = d * ema + (1 - d) * p                  d = --polyak_decay (0.9995), p after its update
+ *   ema = ema - (ema - p) (1 - d)              d = --polyak_decay (0.9995), p after its update (TF's form)
  * </pre>
  * Epsilon sits <em>inside</em> the square root, as in the original (not Kingma and Ba's
  * {@code sqrt(v_hat) + eps}). All state is float32; each line above is evaluated in float32 with one
@@ -54,7 +54,7 @@ public final class AdamPolyak {
      * @param biasCorrection2 (float) (1 - 0.9995^t)
      * @param epsilon        1e-8f
      * @param polyak         d, the Polyak decay
-     * @param oneMinusPolyak (float) (1 - d)
+     * @param oneMinusPolyak 1 - (float) d in float32, as TensorFlow's ExponentialMovingAverage computes it
      */
     public record Scalars(float lr, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
                           float biasCorrection1, float biasCorrection2, float epsilon,
@@ -90,7 +90,7 @@ public final class AdamPolyak {
         double bc1 = 1.0 - StrictMath.pow(BETA1, (double) step);
         double bc2 = 1.0 - StrictMath.pow(BETA2, (double) step);
         return new Scalars((float) learningRate, (float) BETA1, (float) (1.0 - BETA1), (float) BETA2, (float) (1.0 - BETA2),
-                (float) bc1, (float) bc2, (float) EPSILON, (float) polyakDecay, (float) (1.0 - polyakDecay));
+                (float) bc1, (float) bc2, (float) EPSILON, (float) polyakDecay, 1f - (float) polyakDecay);
     }
 
     /**
@@ -112,7 +112,7 @@ public final class AdamPolyak {
         checkRange(offset, length, param, grad, m, v, ema);
         final float lr = s.lr(), b1 = s.beta1(), omb1 = s.oneMinusBeta1(), b2 = s.beta2(), omb2 = s.oneMinusBeta2();
         final float bc1 = s.biasCorrection1(), bc2 = s.biasCorrection2(), eps = s.epsilon();
-        final float d = s.polyak(), omd = s.oneMinusPolyak();
+        final float omd = s.oneMinusPolyak();
         final int end = offset + length;
         for (int i = offset; i < end; i++) {
             float g = grad.get(i);
@@ -125,7 +125,8 @@ public final class AdamPolyak {
             m.put(i, mi);
             v.put(i, vi);
             param.put(i, p);
-            ema.put(i, d * ema.get(i) + omd * p);
+            float e = ema.get(i);
+            ema.put(i, e - (e - p) * omd); // TF's form (shadow -= (shadow - var)(1 - d)): its fixed point is exactly p
         }
     }
 

@@ -40,15 +40,39 @@ public final class Deconv2d {
         return (long) geom.n() * geom.h() * geom.w();
     }
 
-    /** y = deconv(x, W) + b (overwrite); init mode as {@link Conv2d#forward}. */
+    /**
+     * The transposed convolution before the crop, as nn.deconv2d computes it: output
+     * [n, h*s + fh - 1, w*s + fw - 1, cout] (TF's VALID target shape).
+     */
+    private ConvGeom fullGeom() {
+        int hf = geom.ho() * geom.stride() + geom.fh() - 1, wf = geom.wo() * geom.stride() + geom.fw() - 1;
+        return new ConvGeom(geom.n(), hf, wf, geom.cin(), geom.ho(), geom.wo(), geom.cout(), geom.fh(), geom.fw(), geom.stride(), 0, 0);
+    }
+
+    /**
+     * y = deconv(x, W) + b (overwrite). In init mode, data-dependent init as nn.deconv2d: the moments
+     * are taken over the full transposed-convolution output, BEFORE the shifted variants' crop (nn.py
+     * normalises inside deconv2d; down_shifted_deconv2d slices afterwards), then y is recomputed.
+     */
     public void forward(Backend be, Buf x, Buf y, boolean init) {
         wn.computeW(be);
         apply(be, x, y);
         if (init) {
-            wn.dataInit(be, y, outRows());
+            ConvGeom full = fullGeom();
+            long fullRows = (long) full.n() * full.h() * full.w();
+            Buf yFull = be.alloc(full.inSize()); // once, at init
+            applyFull(be, full, x, yFull);
+            wn.dataInit(be, yFull, fullRows);
             apply(be, x, y);
-            wn.afterInit(be, y, outRows());
+            applyFull(be, full, x, yFull);
+            wn.afterInit(be, yFull, fullRows);
         }
+    }
+
+    private void applyFull(Backend be, ConvGeom full, Buf x, Buf yFull) {
+        be.fill(yFull, 0f);
+        be.convBackwardData(full, x, wn.w, yFull);
+        be.addBias(yFull, wn.b.value(), (long) full.n() * full.h() * full.w(), full.cin());
     }
 
     private void apply(Backend be, Buf x, Buf y) {
