@@ -30,7 +30,10 @@ extern "C" __global__ void elu_backward(float* dx, const float* y, const float* 
 
 // y = max(x, 0). CPU twin: CpuBackend.reluForward (tf.nn.relu).
 extern "C" __global__ void relu_forward(float* y, const float* x, long long n) {
-  PCNN_FOR(i, n) y[i] = fmaxf(x[i], 0.f);
+  PCNN_FOR(i, n) {
+    float v = x[i];
+    y[i] = (v > 0.f || v != v) ? v : 0.f;  // keeps NaN, as Java's Math.max (fmaxf would turn it into 0)
+  }
 }
 
 // dx += dy where y > 0 (y the forward output). CPU twin: CpuBackend.reluBackward.

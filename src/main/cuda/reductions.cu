@@ -81,7 +81,7 @@ extern "C" __global__ void moments_finish(const double* part, const double* part
       t2 += part_sq[(long long)k * C + c];
     }
     double mu = t / (double)rows;
-    double v = t2 / (double)rows - mu * mu;
+    double v = __dsub_rn(t2 / (double)rows, __dmul_rn(mu, mu));  // no FMA contraction: as the CPU twin
     mean[c] = (float)mu;
     var[c] = (float)(v > 0.0 ? v : 0.0);
   }

@@ -148,7 +148,10 @@ public final class CudaBackend implements Backend {
         bind();
         CudaBuf s = c(src);
         if (srcOff < 0 || srcOff + n > s.size()) throw new IndexOutOfBoundsException("download [" + srcOff + ", +" + n + ") from " + s.size());
-        if (n == 0) return;
+        if (n == 0) {
+            CudaException.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize(download of 0 floats)");
+            return;
+        }
         FloatPointer h = staging(n);
         CudaException.runtime(cudart.cudaMemcpyAsync(h, new DevicePtr(s.at(srcOff)), 4L * n, cudart.cudaMemcpyDeviceToHost, stream),
                 "cudaMemcpyAsync(download " + n + " floats)");

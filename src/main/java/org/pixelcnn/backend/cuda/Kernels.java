@@ -94,8 +94,11 @@ final class Kernels implements AutoCloseable {
     private int slot(char code) {
         if (current == null) throw new IllegalStateException("argument before grid()");
         int i = codes.length();
-        if (i >= current.signature.length() || current.signature.charAt(i) != code)
-            throw new IllegalArgumentException(current.cname + ": argument " + i + " is " + code + " but the signature is " + current.signature);
+        if (i >= current.signature.length() || current.signature.charAt(i) != code) {
+            Kernel k = current;
+            current = null; // the builder is free again: the next launch does not inherit this failure
+            throw new IllegalArgumentException(k.cname + ": argument " + i + " is " + code + " but the signature is " + k.signature);
+        }
         codes.append(code);
         return i;
     }
@@ -108,7 +111,14 @@ final class Kernels implements AutoCloseable {
 
     /** A buffer argument (null for NULL). */
     Kernels p(org.pixelcnn.backend.Buf b) {
-        return p(CudaBuf.addr(b));
+        long address;
+        try {
+            address = CudaBuf.addr(b);
+        } catch (RuntimeException e) {
+            current = null; // as in slot(): a bad argument abandons this launch only
+            throw e;
+        }
+        return p(address);
     }
 
     Kernels i(int v) {
