@@ -69,6 +69,33 @@ public final class BitsPlot {
         return out;
     }
 
+    /**
+     * The training curve of a metrics log at fractional epochs (x = step / stepsPerEpoch): each
+     * {@code "event":"step"} line gives a train point (that step's batch), each {@code "event":"epoch"}
+     * line its test point (and its train average when the log has no step lines, which would otherwise
+     * jump off the batch curve). A run shorter than an epoch still draws a curve.
+     *
+     * @param records       the log's objects
+     * @param stepsPerEpoch optimiser steps in one epoch (at least 1)
+     * @return the points, by x
+     */
+    public static List<Point> fromMetrics(List<JsonObject> records, int stepsPerEpoch) {
+        boolean withSteps = records.stream().anyMatch(o -> o.has("event") && "step".equals(o.get("event").getAsString()));
+        List<Point> out = new ArrayList<>();
+        for (JsonObject o : records) {
+            JsonElement ev = o.get("event");
+            if (ev == null || !o.has("step")) continue;
+            double x = o.get("step").getAsDouble() / Math.max(1, stepsPerEpoch);
+            switch (ev.getAsString()) {
+                case "step" -> out.add(new Point(x, number(o, "train_bits_per_dim"), Double.NaN));
+                case "epoch" -> out.add(new Point(x, withSteps ? Double.NaN : number(o, "train_bits_per_dim"), number(o, "test_bits_per_dim")));
+                default -> { }
+            }
+        }
+        out.sort(java.util.Comparator.comparingDouble(Point::epoch));
+        return out;
+    }
+
     private static double number(JsonObject o, String key) {
         JsonElement e = o.get(key);
         return e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() ? Double.NaN : e.getAsDouble();

@@ -18,6 +18,7 @@ import org.pixelcnn.io.CheckpointReader;
 import org.pixelcnn.io.MetricsLog;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
+import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.sample.ImageGrid;
 import org.pixelcnn.sample.Sampler;
 
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -310,7 +312,7 @@ public final class Trainer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 throw new IllegalStateException(e.getCause());
             }
@@ -331,7 +333,7 @@ public final class Trainer implements AutoCloseable {
         Replica r0 = replicas.get(0);
         ModelConfig m = cfg.model();
         Batch init = TrainBatches.initBatch(data.train(), cfg.initBatchSize(), cfg.seed());
-        org.pixelcnn.model.PixelCnnPP initModel = new org.pixelcnn.model.PixelCnnPP(r0.be, m, cfg.initBatchSize(), false);
+        PixelCnnPP initModel = new PixelCnnPP(r0.be, m, cfg.initBatchSize(), false);
         float[] p = initModel.initialValues(cfg.seed());
         r0.be.upload(p, 0, initModel.params().values(), 0, p.length);
         r0.be.upload(init.x(), 0, initModel.input().value, 0, init.x().length);
@@ -400,32 +402,8 @@ public final class Trainer implements AutoCloseable {
         Path grid = cfg.saveDir().resolve(cfg.dataSet() + "_sample" + epoch + ".png");
         ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255); // white borders, as train.py
         Path plot = cfg.saveDir().resolve("bits_per_dim.png");
-        BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), plotPoints(MetricsLog.read(metrics.file())));
+        BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), BitsPlot.fromMetrics(MetricsLog.read(metrics.file()), stepsPerEpoch));
         out.printf("saved %s, samples %s, plot %s%n", lastCheckpoint, grid, plot);
-    }
-
-    /**
-     * The plot's points at fractional epochs (step / steps per epoch): the logged steps' train bits/dim
-     * (single batches) and every epoch line's train and test bits/dim, so a run shorter than an epoch
-     * still draws a curve.
-     */
-    private List<BitsPlot.Point> plotPoints(List<com.google.gson.JsonObject> records) {
-        List<BitsPlot.Point> pts = new ArrayList<>();
-        boolean withSteps = records.stream().anyMatch(o -> o.has("event") && "step".equals(o.get("event").getAsString()));
-        for (com.google.gson.JsonObject o : records) {
-            if (!o.has("event") || !o.has("step")) continue;
-            double x = o.get("step").getAsDouble() / stepsPerEpoch;
-            double train = o.has("train_bits_per_dim") ? o.get("train_bits_per_dim").getAsDouble() : Double.NaN;
-            switch (o.get("event").getAsString()) {
-                case "step" -> pts.add(new BitsPlot.Point(x, train, Double.NaN));
-                // with step points drawn, an epoch's average train figure would jump off the batch curve: test only
-                case "epoch" -> pts.add(new BitsPlot.Point(x, withSteps ? Double.NaN : train,
-                        o.has("test_bits_per_dim") ? o.get("test_bits_per_dim").getAsDouble() : Double.NaN));
-                default -> { }
-            }
-        }
-        pts.sort(java.util.Comparator.comparingDouble(BitsPlot.Point::epoch));
-        return pts;
     }
 
     @Override

@@ -66,4 +66,25 @@ class BitsPlotTest {
         BufferedImage nan = BitsPlot.render("nan", List.of(new BitsPlot.Point(0, Double.NaN, Double.POSITIVE_INFINITY)), 400, 300);
         assertEquals(300, nan.getHeight());
     }
+
+    @Test
+    void stepLinesGiveACurveAtFractionalEpochs() {
+        java.util.List<com.google.gson.JsonObject> log = new java.util.ArrayList<>();
+        for (String line : new String[]{
+                "{\"event\":\"step\",\"step\":10,\"train_bits_per_dim\":5.0}",
+                "{\"event\":\"step\",\"step\":20,\"train_bits_per_dim\":4.0}",
+                "{\"event\":\"epoch\",\"epoch\":0,\"step\":20,\"train_bits_per_dim\":4.6,\"test_bits_per_dim\":4.2}"})
+            log.add(com.google.gson.JsonParser.parseString(line).getAsJsonObject());
+        java.util.List<BitsPlot.Point> pts = BitsPlot.fromMetrics(log, 40);
+        org.junit.jupiter.api.Assertions.assertEquals(3, pts.size());
+        org.junit.jupiter.api.Assertions.assertEquals(0.25, pts.get(0).epoch(), 0);
+        org.junit.jupiter.api.Assertions.assertEquals(5.0, pts.get(0).trainBits(), 0);
+        BitsPlot.Point epoch = pts.stream().filter(p -> !Double.isNaN(p.testBits())).findFirst().orElseThrow();
+        org.junit.jupiter.api.Assertions.assertEquals(0.5, epoch.epoch(), 0);
+        org.junit.jupiter.api.Assertions.assertEquals(4.2, epoch.testBits(), 0);
+        org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(epoch.trainBits()), "no epoch average over the batch curve");
+        // without step lines the epoch line carries its train average
+        java.util.List<BitsPlot.Point> only = BitsPlot.fromMetrics(log.subList(2, 3), 40);
+        org.junit.jupiter.api.Assertions.assertEquals(4.6, only.get(0).trainBits(), 0);
+    }
 }
