@@ -179,9 +179,9 @@ public interface Backend extends AutoCloseable {
     /**
      * One Adam step with the original's constants and Polyak averaging over flat buffers of equal size
      * (nn.adam_updates with mom1 = 0.95, mom2 = 0.9995, epsilon inside the root, then the moving
-     * average of train.py), element by element exactly as {@link org.pixelcnn.train.AdamPolyak#update}.
+     * average of train.py), element by element exactly as {@link org.pixelcnn.backend.cpu.CpuAdamPolyak#update}.
      */
-    void adamPolyak(org.pixelcnn.train.AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema);
+    void adamPolyak(AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema);
 
     @Override
     void close();

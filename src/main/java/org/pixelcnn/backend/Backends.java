@@ -1,15 +1,17 @@
 package org.pixelcnn.backend;
 
 import org.pixelcnn.backend.cpu.CpuBackend;
+import org.pixelcnn.backend.cpu.CpuGradientAllReduce;
 import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.backend.cuda.CudaContext;
 import org.pixelcnn.backend.cuda.CudaException;
 import org.pixelcnn.backend.cuda.CudaProbe;
-import org.pixelcnn.backend.cuda.GpuMemoryPlan;
+import org.pixelcnn.backend.cuda.CudaRingAllReduce;
 import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.io.BadInputException;
-import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.ModelStats;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * Chooses and creates backends for {@code --backend auto|cpu|cuda}: auto takes CUDA when a usable GPU
@@ -62,6 +64,21 @@ public final class Backends {
     }
 
     /**
+     * The all-reduce for these replica backends: {@link CpuGradientAllReduce} when they are all CPU backends
+     * (run on {@code pool}, one task per replica), {@link CudaRingAllReduce} when they are all CUDA backends.
+     *
+     * @param length floats in each gradient block
+     * @throws IllegalArgumentException for a mix of backends, or another kind
+     */
+    public static GradientAllReduce allReduce(List<Backend> backends, long length, ExecutorService pool) {
+        if (backends.stream().allMatch(b -> b instanceof CpuBackend)) return new CpuGradientAllReduce(backends.size(), pool);
+        if (backends.stream().allMatch(b -> b instanceof CudaBackend))
+            return new CudaRingAllReduce(backends.stream().map(b -> (CudaBackend) b).toList(), length);
+        throw new IllegalArgumentException("replicas must all use the CPU backend or all the CUDA backend: "
+                + backends.stream().map(Backend::name).toList());
+    }
+
+    /**
      * The default --precision: tf32 when every visible GPU has tensor cores for it (compute capability
      * 8.0 or newer), else fp32; fp32 when no GPU is usable.
      */
@@ -69,79 +86,5 @@ public final class Backends {
         CudaProbe p = CudaProbe.probe();
         if (!p.available() || p.gpus().isEmpty()) return Precision.FP32;
         return p.gpus().stream().allMatch(g -> g.major() >= 8) ? Precision.TF32 : Precision.FP32;
-    }
-
-    /**
-     * Makes the backends of a training run's replicas and explains a GPU running out of memory.
-     * For CUDA: replica r on GPU r mod (visible GPUs), one device context (stream, arena, handles) each, so
-     * several replicas can share a GPU; arenas sized by {@link GpuMemoryPlan}.
-     */
-    public static final class Training {
-        private final String resolved;
-        private final Precision precision;
-        private final GpuMemoryPlan plan;
-        private final int replicas;
-        private boolean checked;
-
-        /**
-         * @param resolved  "cpu" or "cuda" ({@link #resolve})
-         * @param precision convolution / GEMM arithmetic on CUDA; null: {@link #defaultPrecision()}
-         * @param replicas  --nr_gpu
-         */
-        public Training(String resolved, Precision precision, ModelConfig cfg, int batch, int initBatch, int replicas) {
-            this.resolved = resolved;
-            this.replicas = replicas;
-            boolean cuda = resolved.equals("cuda");
-            this.precision = precision != null ? precision : cuda ? defaultPrecision() : Precision.FP32;
-            this.plan = cuda ? new GpuMemoryPlan(cfg, ModelStats.of(cfg), batch, initBatch, replicas, CudaProbe.probe().gpus().size()) : null;
-        }
-
-        /** The CUDA arithmetic in use. */
-        public Precision precision() {
-            return precision;
-        }
-
-        /** The memory plan (null on the CPU). */
-        public GpuMemoryPlan plan() {
-            return plan;
-        }
-
-        /**
-         * The backend of replica r.
-         *
-         * @throws BadInputException a GPU's free memory cannot hold its replicas ({@link GpuMemoryPlan#outOfMemory}),
-         *                           or CUDA cannot start
-         */
-        public Backend replica(int r) {
-            if (plan == null) return create(resolved, r, replicas);
-            CudaProbe probe = CudaProbe.probe();
-            if (!checked) {
-                checked = true;
-                int d = plan.firstTooSmall(probe.gpus());
-                if (d >= 0) throw plan.outOfMemory(d, probe.gpus().get(d).name(), plan.deviceBytes(d), probe.gpus().get(d).freeBytes());
-            }
-            try {
-                int d = plan.device(r);
-                long free = d < probe.gpus().size() ? probe.gpus().get(d).freeBytes() : -1;
-                return create(resolved, r, replicas, precision, plan.arenaBytes(r, free));
-            } catch (CudaException e) {
-                throw explain(e);
-            }
-        }
-
-        /**
-         * e as the one-line out-of-memory error when it is one (cudaErrorMemoryAllocation, device arena
-         * exhausted), else e itself.
-         */
-        public RuntimeException explain(RuntimeException e) {
-            if (plan == null || !(e instanceof CudaException ce) || !ce.outOfMemory()) return e;
-            CudaProbe probe = CudaProbe.probe();
-            int d = ce.device() >= 0 ? ce.device() : 0;
-            String name = d < probe.gpus().size() ? probe.gpus().get(d).name() : "?";
-            long free = d < probe.gpus().size() ? probe.gpus().get(d).freeBytes() : -1;
-            BadInputException b = plan.outOfMemory(d, name, plan.deviceBytes(d), free);
-            b.initCause(e);
-            return b;
-        }
     }
 }

@@ -2,11 +2,11 @@ package org.pixelcnn.bench;
 
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
-import org.pixelcnn.loss.MixLogisticSampler;
+import org.pixelcnn.backend.cpu.MixLogisticSampler;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.ModelStats;
 import org.pixelcnn.model.Pass;
-import org.pixelcnn.train.AdamPolyak;
+import org.pixelcnn.backend.AdamPolyak;
 import org.pixelcnn.train.Replica;
 
 import java.util.SplittableRandom;

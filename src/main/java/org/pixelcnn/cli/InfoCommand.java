@@ -65,7 +65,7 @@ public final class InfoCommand implements Callable<Integer> {
                 throw new org.pixelcnn.io.BadInputException("--image_shape must look like 32x32x3, not '" + imageShape + "'");
             }
         } else if (dataSet != null) {
-            switch (org.pixelcnn.data.DatasetKind.parse(dataSet).flag()) {
+            switch (org.pixelcnn.data.sets.DatasetKind.parse(dataSet).flag()) {
                 case "mnist", "fashion-mnist" -> { h = 28; w = 28; c = 1; }
                 case "folder" -> throw new org.pixelcnn.io.BadInputException("--data_set folder: give its --image_shape instead");
                 default -> { }

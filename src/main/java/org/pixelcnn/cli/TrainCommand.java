@@ -2,14 +2,15 @@ package org.pixelcnn.cli;
 
 import org.pixelcnn.backend.Backends;
 import org.pixelcnn.backend.cuda.Precision;
-import org.pixelcnn.data.Dataset;
-import org.pixelcnn.data.DatasetKind;
-import org.pixelcnn.data.Datasets;
+import org.pixelcnn.data.sets.Dataset;
+import org.pixelcnn.data.sets.DatasetKind;
+import org.pixelcnn.data.sets.Datasets;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.ModelStats;
 import org.pixelcnn.train.TrainConfig;
 import org.pixelcnn.train.Trainer;
+import org.pixelcnn.train.TrainingBackends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -119,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.nrResnet(), cfg.nrFilters(), cfg.nrLogisticMix(), cfg.nonlinearity().flag(), cfg.dropoutP(), stats.params(), stats.forwardFlops() / 1e9);
         TrainConfig tc = new TrainConfig(cfg, kind.flag(), learningRate, lrDecay, batchSize, initBatchSize, nrGpu, polyakDecay,
                 maxEpochs, maxSteps, saveInterval, numSamples, seed, saveDir, loadParams, logEvery, be);
-        Backends.Training backends = new Backends.Training(be, prec, cfg, batchSize, initBatchSize, nrGpu);
+        TrainingBackends backends = new TrainingBackends(be, prec, cfg, batchSize, initBatchSize, nrGpu);
         if (backends.plan() != null) {
             var plan = backends.plan();
             System.out.printf("cuda: precision %s, %d replica(s), device arena %.2f GiB for replica 0%s%n", backends.precision().flag(), nrGpu,

@@ -154,7 +154,7 @@ public final class ImageSet {
      * Keeps channel 0 only: a set of C = 3 images whose three channels are equal becomes C = 1
      * (used when every image of a folder was grayscale).
      */
-    ImageSet firstChannelOnly() {
+    public ImageSet firstChannelOnly() {
         if (channels == 1) return this;
         ImageSet gray = allocate(source, count, height, width, 1, labels);
         int pixels = height * width;

@@ -1,6 +1,6 @@
 package org.pixelcnn.sample;
 
-import org.pixelcnn.data.NpyFormat;
+import org.pixelcnn.data.format.NpyFormat;
 import org.pixelcnn.io.BadInputException;
 
 import java.io.IOException;

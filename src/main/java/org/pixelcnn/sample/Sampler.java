@@ -3,7 +3,7 @@ package org.pixelcnn.sample;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.data.PixelScaling;
-import org.pixelcnn.loss.MixLogisticSampler;
+import org.pixelcnn.backend.cpu.MixLogisticSampler;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;

@@ -2,9 +2,9 @@ package org.pixelcnn.train;
 
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
-import org.pixelcnn.data.Batch;
+import org.pixelcnn.data.loader.Batch;
 import org.pixelcnn.data.ImageSet;
-import org.pixelcnn.data.TestBatches;
+import org.pixelcnn.data.loader.TestBatches;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;

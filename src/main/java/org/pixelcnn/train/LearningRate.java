@@ -1,5 +1,7 @@
 package org.pixelcnn.train;
 
+import org.pixelcnn.backend.AdamPolyak;
+
 /**
  * The learning-rate schedule of the original {@code train.py}: the rate is multiplied by
  * {@code --lr_decay} before every optimiser step, so step t (t = 1, 2, ...) runs with

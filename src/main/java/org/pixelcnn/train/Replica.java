@@ -1,5 +1,6 @@
 package org.pixelcnn.train;
 
+import org.pixelcnn.backend.AdamPolyak;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.model.ModelConfig;

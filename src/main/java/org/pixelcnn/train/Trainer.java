@@ -1,5 +1,7 @@
 package org.pixelcnn.train;
 
+import org.pixelcnn.backend.AdamPolyak;
+import org.pixelcnn.backend.GradientAllReduce;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -7,10 +9,10 @@ import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.cuda.CudaBackend;
-import org.pixelcnn.data.Batch;
-import org.pixelcnn.data.Dataset;
-import org.pixelcnn.data.LoaderState;
-import org.pixelcnn.data.TrainBatches;
+import org.pixelcnn.data.loader.Batch;
+import org.pixelcnn.data.sets.Dataset;
+import org.pixelcnn.data.loader.LoaderState;
+import org.pixelcnn.data.loader.TrainBatches;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.io.BitsPlot;
 import org.pixelcnn.io.Checkpoint;
@@ -58,7 +60,7 @@ public final class Trainer implements AutoCloseable {
     private final LearningRate schedule;
     private final AdamPolyak adam;
     private final TrainingCheckpoint.RunInfo info;
-    private final Backends.Training backends;
+    private final TrainingBackends backends;
     private ExecutorService pool;
     private GradientAllReduce allReduce;
     private boolean memoryReported;
@@ -83,9 +85,9 @@ public final class Trainer implements AutoCloseable {
      * As {@link #Trainer(TrainConfig, Dataset, PrintStream, boolean)} with the replicas' backends made by
      * {@code backends} (CUDA precision and arenas); null: the defaults for cfg.backend().
      */
-    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar, Backends.Training backends) {
+    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar, TrainingBackends backends) {
         this.backends = backends != null ? backends
-                : new Backends.Training(cfg.backend(), null, cfg.model(), cfg.batchSize(), cfg.initBatchSize(), cfg.replicas());
+                : new TrainingBackends(cfg.backend(), null, cfg.model(), cfg.batchSize(), cfg.initBatchSize(), cfg.replicas());
         this.cfg = cfg;
         this.data = data;
         this.out = out;
@@ -162,7 +164,7 @@ public final class Trainer implements AutoCloseable {
             });
             List<Backend> bes = new ArrayList<>();
             for (Replica r : replicas) bes.add(r.be);
-            allReduce = GradientAllReduce.of(bes, replicas.get(0).model.params().total(), pool);
+            allReduce = Backends.allReduce(bes, replicas.get(0).model.params().total(), pool);
         }
         evaluator = new Evaluator(replicas.get(0).be, cfg.model(), cfg.batchSize());
         boolean resumed = cfg.loadParams() && !Checkpoint.list(cfg.saveDir()).isEmpty();

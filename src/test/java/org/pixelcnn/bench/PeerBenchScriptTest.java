@@ -39,12 +39,12 @@ class PeerBenchScriptTest {
 
     @Test
     void listsEveryMissingPieceAndExitsTwo(@TempDir Path tmp) throws Exception {
-        Run r = run(Map.of("PYTHON", tmp.resolve("no-python").toString(), "PCNN_SHARED", tmp.resolve("no-shared").toString(),
+        Run r = run(Map.of("PYTHON", tmp.resolve("no-python").toString(), "PEER_SCRIPTS", tmp.resolve("no-peer").toString(),
                 "PIXELCNN_JAR", tmp.resolve("no.jar").toString()), "--config", "S");
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("PCNNPP_DIR is not set"), r.err());
         assertTrue(r.err().contains("no-python' not found"), r.err());
-        assertTrue(r.err().contains("no-shared/peers/"), r.err());
+        assertTrue(r.err().contains("no-peer/{bench_port.py"), r.err());
         assertTrue(r.err().contains("no.jar does not exist"), r.err());
     }
 
@@ -62,5 +62,12 @@ class PeerBenchScriptTest {
         Run r = run(Map.of(), "--config", "XL");
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("--config must be S, S1, M or D, not 'XL'"), r.err());
+    }
+
+    @Test
+    void roundsMustBePositive() throws Exception {
+        Run r = run(Map.of(), "--config", "S", "--rounds", "0");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--rounds must be a positive integer, not '0'"), r.err());
     }
 }

@@ -3,7 +3,7 @@ package org.pixelcnn.cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pixelcnn.data.NpyFormat;
+import org.pixelcnn.data.format.NpyFormat;
 
 import java.io.IOException;
 import java.io.InputStream;

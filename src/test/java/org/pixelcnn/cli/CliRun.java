@@ -1,7 +1,7 @@
 package org.pixelcnn.cli;
 
 import org.pixelcnn.data.Fixtures;
-import org.pixelcnn.data.IdxReader;
+import org.pixelcnn.data.format.IdxReader;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;

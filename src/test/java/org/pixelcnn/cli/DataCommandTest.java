@@ -6,10 +6,10 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pixelcnn.data.CifarDataset;
+import org.pixelcnn.data.sets.CifarDataset;
 import org.pixelcnn.data.Fixtures;
-import org.pixelcnn.data.IdxReader;
-import org.pixelcnn.data.MnistDataset;
+import org.pixelcnn.data.format.IdxReader;
+import org.pixelcnn.data.sets.MnistDataset;
 import org.pixelcnn.data.PickleWriter;
 import picocli.CommandLine;
 

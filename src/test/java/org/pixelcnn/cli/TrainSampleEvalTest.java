@@ -6,7 +6,7 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pixelcnn.data.NpyFormat;
+import org.pixelcnn.data.format.NpyFormat;
 import org.pixelcnn.io.MetricsLog;
 
 import javax.imageio.ImageIO;

@@ -1,5 +1,6 @@
 package org.pixelcnn.data;
 
+import org.pixelcnn.data.loader.EpochOrder;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;

@@ -1,5 +1,6 @@
 package org.pixelcnn.data;
 
+import org.pixelcnn.data.sets.DatasetKind;
 import org.junit.jupiter.api.Test;
 import org.pixelcnn.io.BadInputException;
 

@@ -2,7 +2,7 @@ package org.pixelcnn.sample;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pixelcnn.data.NpyFormat;
+import org.pixelcnn.data.format.NpyFormat;
 import org.pixelcnn.io.BadInputException;
 
 import java.io.IOException;

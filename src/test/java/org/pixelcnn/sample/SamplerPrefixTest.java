@@ -9,6 +9,7 @@ import org.pixelcnn.data.Fixtures;
 import org.pixelcnn.data.PixelScaling;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
+import org.pixelcnn.model.PathTolerance;
 import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.model.layers.Nonlinearity;
 
@@ -23,8 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Completing real images from a prefix ({@link Sampler#continueFrom}): the prefix is left as given, what
  * the input held after it does not matter (only its own samples do), and the mixture parameters the
  * sampler saw at each sampled position equal those of one teacher-forced forward pass over the final
- * images, bit for bit (the network is causal, so the output at position p depends only on positions
- * before p, which had their final values when p was sampled). Data-initialised tiny models, gray and
+ * images (the network is causal, so the output at position p depends only on positions before p, which
+ * had their final values when p was sampled). The sampler runs networks cropped to the top rows, whose
+ * products have other shapes than the full network's: the two agree within {@link PathTolerance}, not
+ * bit for bit. Refilling the input after the prefix changes nothing, bit for bit (same networks, same
+ * shapes, only inputs that causality keeps out of the sampled positions). Data-initialised tiny models, gray and
  * RGB, unconditional and class-conditional.
  */
 class SamplerPrefixTest {
@@ -129,7 +133,7 @@ class SamplerPrefixTest {
             for (int i = 0; i < n; i++) {
                 float[] expect = Arrays.copyOfRange(teacher, (i * positions + pos) * pc, (i * positions + pos + 1) * pc);
                 float[] got = Arrays.copyOfRange(seen[pos], i * pc, (i + 1) * pc);
-                assertArrayEquals(expect, got, "mixture parameters of image " + i + " at position " + pos);
+                PathTolerance.assertClose(expect, got, "mixture parameters of image " + i + " at position " + pos);
             }
         }
     }

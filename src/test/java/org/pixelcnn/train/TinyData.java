@@ -1,6 +1,6 @@
 package org.pixelcnn.train;
 
-import org.pixelcnn.data.Dataset;
+import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.ImageSet;
 
 import java.util.SplittableRandom;

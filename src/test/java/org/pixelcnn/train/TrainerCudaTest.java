@@ -15,7 +15,7 @@ import org.pixelcnn.backend.Backends;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
-import org.pixelcnn.data.Dataset;
+import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.layers.Nonlinearity;
@@ -44,8 +44,8 @@ class TrainerCudaTest {
         return a;
     }
 
-    private static Backends.Training fp32(TrainConfig c) {
-        return new Backends.Training("cuda", Precision.FP32, c.model(), c.batchSize(), c.initBatchSize(), c.replicas());
+    private static TrainingBackends fp32(TrainConfig c) {
+        return new TrainingBackends("cuda", Precision.FP32, c.model(), c.batchSize(), c.initBatchSize(), c.replicas());
     }
 
     @Test

@@ -3,7 +3,7 @@ package org.pixelcnn.train;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pixelcnn.backend.Buf;
-import org.pixelcnn.data.Dataset;
+import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.io.Checkpoint;
 import org.pixelcnn.io.CheckpointReader;
 import org.pixelcnn.model.ModelConfig;

@@ -18,7 +18,7 @@ import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.model.ModelStats;
-import org.pixelcnn.train.AdamPolyak;
+import org.pixelcnn.backend.AdamPolyak;
 
 /**
  * The once-per-step operations over the flat parameter block of the model of {@code shapes} (D: the

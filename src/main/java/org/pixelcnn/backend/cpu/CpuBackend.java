@@ -4,9 +4,7 @@ import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.ConvGeom;
 import org.pixelcnn.backend.DropoutMask;
-import org.pixelcnn.loss.DiscretizedMixLogistic;
-import org.pixelcnn.loss.MixLogisticSampler;
-import org.pixelcnn.train.AdamPolyak;
+import org.pixelcnn.backend.AdamPolyak;
 
 import java.nio.FloatBuffer;
 
@@ -516,7 +514,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamPolyak(AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema) {
         FloatBuffer pp = f(p), gg = f(grad), mm = f(m), vv = f(v), ee = f(ema);
-        par.forRange(pp.capacity(), GRAIN, (lo, hi) -> AdamPolyak.update(s, pp, gg, mm, vv, ee, (int) lo, (int) (hi - lo)));
+        par.forRange(pp.capacity(), GRAIN, (lo, hi) -> CpuAdamPolyak.update(s, pp, gg, mm, vv, ee, (int) lo, (int) (hi - lo)));
     }
 
     @Override

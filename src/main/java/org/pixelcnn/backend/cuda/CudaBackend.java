@@ -6,7 +6,7 @@ import org.bytedeco.cuda.global.cudart;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.ConvGeom;
-import org.pixelcnn.train.AdamPolyak;
+import org.pixelcnn.backend.AdamPolyak;
 
 /**
  * The CUDA backend: one replica on one GPU, with its own stream, its own device memory arena
@@ -49,6 +49,15 @@ public final class CudaBackend implements Backend {
         this.blas = new CublasGemm(stream, precision, arena);
         this.red = new CudaReductions(k, arena);
         this.mix = new MixLogisticLaunch(k, stream, arena);
+    }
+
+    /**
+     * Device bytes one backend needs besides its tensors: the cuDNN workspaces (forward and backward),
+     * three explicitly padded convolution inputs and their gradients of {@code paddedTensorBytes} each,
+     * the cuBLAS workspace and 64 MiB for reductions and small scratch.
+     */
+    public static long libraryMarginBytes(long paddedTensorBytes) {
+        return 2 * CudnnConv.MAX_WORKSPACE + 3 * 2 * paddedTensorBytes + CublasGemm.WORKSPACE + (64L << 20);
     }
 
     /** An arena of 90% of the device's free memory less 1 GiB for cuDNN, cuBLAS and the driver. */

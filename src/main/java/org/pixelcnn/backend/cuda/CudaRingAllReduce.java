@@ -5,7 +5,7 @@ import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.pixelcnn.backend.Buf;
-import org.pixelcnn.train.GradientAllReduce;
+import org.pixelcnn.backend.GradientAllReduce;
 
 /**
  * The ring all-reduce on the device, over N {@link CudaBackend} replicas (one per GPU, or several sharing
@@ -16,7 +16,7 @@ import org.pixelcnn.train.GradientAllReduce;
  * GPU) on the receiver's copy stream, the add is the kernel {@code allreduce_add} (dst += src, one IEEE
  * rounding, as Java's float +) on the receiver's own stream, and CUDA events order them, so nothing reads a
  * chunk before it is complete and copies overlap adds. The additions are those of
- * {@link org.pixelcnn.train.RingAllReduce} in the same order, and the all-gather copies the final chunks,
+ * {@link org.pixelcnn.backend.cpu.RingAllReduce} in the same order, and the all-gather copies the final chunks,
  * so every replica ends with the same bits, equal to the CPU ring's. Peer access is enabled between GPUs
  * that support it. Only long-standing runtime calls are used (cudaEventCreateWithFlags, cudaEventRecord,
  * cudaStreamWaitEvent, cudaMemcpyAsync, cudaDeviceCanAccessPeer, cudaDeviceEnablePeerAccess).

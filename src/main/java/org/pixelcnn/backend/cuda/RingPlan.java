@@ -9,7 +9,7 @@ import java.util.List;
  * scratch slot, and which CUDA events order it. {@link CudaRingAllReduce} issues the operations in list
  * order; tests run the same list on a CPU emulation of streams and events.
  *
- * <p>The chunking and the arithmetic are those of {@link org.pixelcnn.train.RingAllReduce} (so the
+ * <p>The chunking and the arithmetic are those of {@link org.pixelcnn.backend.cpu.RingAllReduce} (so the
  * device result is bit-for-bit the CPU ring's): the flat range of {@code length} floats is cut into N
  * chunks, chunk c = {@code [c*length/N, (c+1)*length/N)}; replica r's left neighbour is l = r - 1 mod N.
  * <ol>
@@ -144,7 +144,7 @@ public final class RingPlan {
 
     /**
      * First element of chunk c of a range of {@code length} floats cut into n chunks:
-     * {@code floor(c * length / n)}, as {@link org.pixelcnn.train.RingAllReduce#chunkStart} (in long).
+     * {@code floor(c * length / n)}, as {@link org.pixelcnn.backend.cpu.RingAllReduce#chunkStart} (in long).
      */
     public static long chunkStart(int c, int n, long length) {
         return Math.multiplyExact((long) c, length) / n;

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pixelcnn.backend.cpu.CpuBackend;
-import org.pixelcnn.backend.cuda.parity.Parity.Result;
-import org.pixelcnn.backend.cuda.parity.TrainingParity;
+import org.pixelcnn.selftest.Parity.Result;
+import org.pixelcnn.selftest.TrainingParity;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.layers.Nonlinearity;
 

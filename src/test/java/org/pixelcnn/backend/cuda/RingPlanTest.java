@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.pixelcnn.train.RingAllReduce;
+import org.pixelcnn.backend.cpu.RingAllReduce;
 
 /**
  * The device ring's schedule ({@link RingPlan}), checked on a CPU emulation of CUDA streams and events:
