@@ -26,6 +26,19 @@ public final class DropoutMask {
         return uniform(key, index) >= p;
     }
 
+    /** The 24 random bits behind {@link #uniform}: hash(key, i) &gt;&gt;&gt; 40, in [0, 2^24). */
+    public static long bits24(long key, long index) {
+        return mix(key + index * 0x9E3779B97F4A7C15L) >>> 40;
+    }
+
+    /**
+     * The integer form of {@link #keep}: an element is kept iff {@code bits24(key, i) >= threshold(p)}, which is
+     * ceil(p 2^24) (exactly: uniform = bits24 2^-24 is &gt;= p iff the integer bits24 is &gt;= p 2^24).
+     */
+    public static long threshold(float p) {
+        return (long) Math.ceil((double) p * 0x1p24);
+    }
+
     /** The SplitMix64 finaliser. */
     static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -3,14 +3,14 @@ package org.pixelcnn.backend.cpu;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.ConvGeom;
-import org.pixelcnn.backend.DropoutMask;
 import org.pixelcnn.backend.AdamPolyak;
 
 import java.nio.FloatBuffer;
 
 /**
- * The reference backend: convolutions and matrix products on OpenBLAS (im2col + SGEMM), everything
- * else as plain loops over direct buffers split across a fork-join pool. Every other backend is
+ * The reference backend: convolutions and matrix products on OpenBLAS (im2col + SGEMM), the elementwise
+ * work in vectorised tiles split across a fork-join pool ({@link CpuElementwise}; its element-at-a-time
+ * control is {@link ReferenceOps}), the rest as plain loops over direct buffers. Every other backend is
  * tested against this one. Not thread-safe: give each replica its own instance.
  */
 public final class CpuBackend implements Backend {
@@ -18,11 +18,13 @@ public final class CpuBackend implements Backend {
 
     private final Parallel par;
     private final CpuConv conv;
+    private final CpuElementwise ew;
 
     /** @param threads worker threads for elementwise work (OpenBLAS keeps its own thread count) */
     public CpuBackend(int threads) {
         this.par = new Parallel(threads);
         this.conv = new CpuConv(par);
+        this.ew = new CpuElementwise(par);
     }
 
     /** One worker per available processor. */
@@ -85,9 +87,7 @@ public final class CpuBackend implements Backend {
     public void axpy(float alpha, Buf src, Buf dst) {
         FloatBuffer s = f(src), d = f(dst);
         checkSame(s, d);
-        par.forRange(s.capacity(), GRAIN, (lo, hi) -> {
-            for (int i = (int) lo; i < hi; i++) d.put(i, d.get(i) + alpha * s.get(i));
-        });
+        ew.axpy(alpha, s, d);
     }
 
     @Override
@@ -124,20 +124,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void addBias(Buf y, Buf bias, long rows, int channels) {
-        FloatBuffer yy = f(y), b = f(bias);
-        par.forRange(rows, GRAIN / Math.max(1, channels) + 1, (lo, hi) -> {
-            for (long r = lo; r < hi; r++) {
-                int o = (int) (r * channels);
-                for (int c = 0; c < channels; c++) yy.put(o + c, yy.get(o + c) + b.get(c));
-            }
-        });
+        ew.addBias(f(y), f(bias), rows, channels);
     }
 
     @Override
     public void biasBackward(Buf dy, long rows, int channels, Buf db) {
-        FloatBuffer d = f(dy), out = f(db);
-        double[] sum = columnSums(d, rows, channels, null);
-        for (int c = 0; c < channels; c++) out.put(c, (float) (out.get(c) + sum[c]));
+        ew.biasBackward(f(dy), rows, channels, f(db));
     }
 
     /** Per-channel sums (and sums of squares when sq != null) in double, chunk results combined in order. */
@@ -232,69 +224,27 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- nonlinearities
 
-    /**
-     * exp(-|x|) - 1 in double, rounded once: elu of the non-positive one of x and -x. (Math.expm1 is a
-     * slow software routine; through the exp intrinsic in double the result is float32-accurate for
-     * |x| &gt; 1e-9, and within a few ulps below.)
-     */
-    private static float eluOfNegAbs(float x) {
-        return (float) (Math.exp(-Math.abs((double) x)) - 1.0);
-    }
 
-    /** elu(x) = x for x &gt; 0, exp(x) - 1 otherwise. */
-    private static float elu(float x) {
-        return x > 0 ? x : eluOfNegAbs(x);
-    }
 
     @Override
     public void concatEluForward(Buf x, Buf y, long rows, int c) {
-        FloatBuffer xx = f(x), yy = f(y);
-        par.forRange(rows, GRAIN / Math.max(1, c) + 1, (lo, hi) -> {
-            for (long r = lo; r < hi; r++) {
-                int i0 = (int) (r * c), o0 = (int) (r * 2 * c);
-                for (int j = 0; j < c; j++) {
-                    float v = xx.get(i0 + j);
-                    float e = eluOfNegAbs(v); // one exp per element; the selects compile without branches
-                    yy.put(o0 + j, v > 0 ? v : e);
-                    yy.put(o0 + c + j, v > 0 ? e : -v);
-                }
-            }
-        });
+        ew.concatEluForward(f(x), f(y), rows, c);
     }
 
-    /** elu' at the input, from the output y = elu(input): 1 for y &gt; 0, else y + 1 (= exp(input)). */
-    private static float eluGradFromOutput(float y) {
-        return y > 0 ? 1f : y + 1f;
-    }
 
     @Override
     public void concatEluBackward(Buf y, Buf dy, Buf dx, long rows, int c) {
-        FloatBuffer yy = f(y), d = f(dy), out = f(dx);
-        par.forRange(rows, GRAIN / Math.max(1, c) + 1, (lo, hi) -> {
-            for (long r = lo; r < hi; r++) {
-                int i0 = (int) (r * c), o0 = (int) (r * 2 * c);
-                for (int j = 0; j < c; j++) {
-                    float gsum = d.get(o0 + j) * eluGradFromOutput(yy.get(o0 + j)) - d.get(o0 + c + j) * eluGradFromOutput(yy.get(o0 + c + j));
-                    out.put(i0 + j, out.get(i0 + j) + gsum);
-                }
-            }
-        });
+        ew.concatEluBackward(f(y), f(dy), f(dx), rows, c);
     }
 
     @Override
     public void eluForward(Buf x, Buf y) {
-        FloatBuffer xx = f(x), yy = f(y);
-        par.forRange(xx.capacity(), GRAIN, (lo, hi) -> {
-            for (int i = (int) lo; i < hi; i++) yy.put(i, elu(xx.get(i)));
-        });
+        ew.eluForward(f(x), f(y));
     }
 
     @Override
     public void eluBackward(Buf y, Buf dy, Buf dx) {
-        FloatBuffer yy = f(y), d = f(dy), out = f(dx);
-        par.forRange(yy.capacity(), GRAIN, (lo, hi) -> {
-            for (int i = (int) lo; i < hi; i++) out.put(i, out.get(i) + d.get(i) * eluGradFromOutput(yy.get(i)));
-        });
+        ew.eluBackward(f(y), f(dy), f(dx));
     }
 
     @Override
@@ -399,10 +349,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void add(Buf a, Buf b, Buf y) {
-        FloatBuffer aa = f(a), bb = f(b), yy = f(y);
-        par.forRange(yy.capacity(), GRAIN, (lo, hi) -> {
-            for (int i = (int) lo; i < hi; i++) yy.put(i, aa.get(i) + bb.get(i));
-        });
+        ew.add(f(a), f(b), f(y));
     }
 
     @Override
@@ -433,54 +380,25 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- gated resnet pieces
 
-    /** 1 / (1 + exp(-x)) in double, rounded once. */
-    private static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
-    }
 
     @Override
     public void gateForward(Buf x, Buf c2, Buf out, long rows, int fch) {
-        FloatBuffer xx = f(x), cc = f(c2), oo = f(out);
-        par.forRange(rows, GRAIN / fch + 1, (lo, hi) -> {
-            for (long r = lo; r < hi; r++) {
-                int o = (int) (r * fch), c0 = (int) (r * 2 * fch);
-                for (int k = 0; k < fch; k++) oo.put(o + k, xx.get(o + k) + cc.get(c0 + k) * sigmoid(cc.get(c0 + fch + k)));
-            }
-        });
+        ew.gateForward(f(x), f(c2), f(out), rows, fch);
     }
 
     @Override
     public void gateBackward(Buf c2, Buf dout, Buf dx, Buf dc2, long rows, int fch) {
-        FloatBuffer cc = f(c2), d = f(dout), ox = f(dx), oc = f(dc2);
-        par.forRange(rows, GRAIN / fch + 1, (lo, hi) -> {
-            for (long r = lo; r < hi; r++) {
-                int o = (int) (r * fch), c0 = (int) (r * 2 * fch);
-                for (int k = 0; k < fch; k++) {
-                    float g = d.get(o + k), a = cc.get(c0 + k), s = sigmoid(cc.get(c0 + fch + k));
-                    ox.put(o + k, ox.get(o + k) + g);
-                    oc.put(c0 + k, g * s);
-                    oc.put(c0 + fch + k, g * a * s * (1f - s));
-                }
-            }
-        });
+        ew.gateBackward(f(c2), f(dout), f(dx), f(dc2), rows, fch);
     }
 
     @Override
     public void dropoutForward(Buf x, Buf y, float p, long key) {
-        FloatBuffer xx = f(x), yy = f(y);
-        float scale = 1f / (1f - p);
-        par.forRange(xx.capacity(), GRAIN, (lo, hi) -> {
-            for (int i = (int) lo; i < hi; i++) yy.put(i, DropoutMask.keep(key, i, p) ? xx.get(i) * scale : 0f);
-        });
+        ew.dropoutForward(f(x), f(y), p, key);
     }
 
     @Override
     public void dropoutBackward(Buf dy, Buf dx, float p, long key) {
-        FloatBuffer d = f(dy), out = f(dx);
-        float scale = 1f / (1f - p);
-        par.forRange(d.capacity(), GRAIN, (lo, hi) -> {
-            for (int i = (int) lo; i < hi; i++) if (DropoutMask.keep(key, i, p)) out.put(i, out.get(i) + d.get(i) * scale);
-        });
+        ew.dropoutBackward(f(dy), f(dx), p, key);
     }
 
     // ---------------------------------------------------------------- likelihood, sampling, optimiser

@@ -46,6 +46,31 @@ public final class Parallel {
         forChunks(chunks, k -> body.run(n * k / chunks, n * (k + 1) / chunks));
     }
 
+    /** Body of chunk k of a loop: [from, to). */
+    @FunctionalInterface
+    public interface ChunkRange {
+        void run(int chunk, long from, long to);
+    }
+
+    /**
+     * As {@link #forRange}, telling the body its chunk index k in [0, {@link #maxChunks()}), so that it can use
+     * per-chunk scratch memory allocated at set-up (a chunk runs on one thread at a time).
+     */
+    public void forChunkRanges(long n, long grain, ChunkRange body) {
+        int chunks = chunks(n, grain);
+        if (chunks == 0) return;
+        if (chunks == 1 || pool == null) {
+            body.run(0, 0, n);
+            return;
+        }
+        forChunks(chunks, k -> body.run(k, n * k / chunks, n * (k + 1) / chunks));
+    }
+
+    /** The most chunks {@link #chunks} ever makes: 4 per thread. */
+    public int maxChunks() {
+        return threads * 4;
+    }
+
     /** Runs body(k) for k in [0, chunks). */
     public void forChunks(int chunks, java.util.function.IntConsumer body) {
         if (pool == null || chunks <= 1) {
