@@ -53,6 +53,33 @@ public final class CpuAdamPolyak {
         }
     }
 
+    /**
+     * The same step on plain arrays, elements [0, n): the body of the CPU backend's tiled update
+     * ({@link CpuElementwise#adamPolyak}); every element sees exactly the float32 operations of
+     * {@link #update(AdamPolyak.Scalars, FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer, int, int)},
+     * in the same order (the same bits, tested by {@code AdamPolyakTest}).
+     */
+    static void update(AdamPolyak.Scalars s, float[] param, float[] grad, float[] m, float[] v, float[] ema, int n) {
+        final float lr = s.lr(), b1 = s.beta1(), omb1 = s.oneMinusBeta1(), b2 = s.beta2(), omb2 = s.oneMinusBeta2();
+        final float bc1 = s.biasCorrection1(), bc2 = s.biasCorrection2(), eps = s.epsilon();
+        final float omd = s.oneMinusPolyak();
+        for (int i = 0; i < n; i++) {
+            float g = grad[i];
+            float mi = b1 * m[i] + omb1 * g;
+            float vi = b2 * v[i] + omb2 * (g * g);
+            m[i] = mi;
+            v[i] = vi;
+            float mHat = mi / bc1;
+            float vHat = vi / bc2;
+            float step = lr * (mHat / (float) Math.sqrt(vHat + eps));
+            param[i] = param[i] - step;
+        }
+        for (int i = 0; i < n; i++) {
+            float e = ema[i];
+            ema[i] = e - (e - param[i]) * omd;
+        }
+    }
+
     private static void checkRange(int offset, int length, FloatBuffer... buffers) {
         if (offset < 0 || length < 0) throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") is negative");
         for (FloatBuffer b : buffers) {

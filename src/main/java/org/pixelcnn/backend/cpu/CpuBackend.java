@@ -19,12 +19,14 @@ public final class CpuBackend implements Backend {
     private final Parallel par;
     private final CpuConv conv;
     private final CpuElementwise ew;
+    private final CpuWeightNorm wn;
 
     /** @param threads worker threads for elementwise work (OpenBLAS keeps its own thread count) */
     public CpuBackend(int threads) {
         this.par = new Parallel(threads);
         this.conv = new CpuConv(par);
         this.ew = new CpuElementwise(par);
+        this.wn = new CpuWeightNorm(par);
     }
 
     /** One worker per available processor. */
@@ -62,18 +64,9 @@ public final class CpuBackend implements Backend {
         f(src).get((int) srcOff, dst, dstOff, n);
     }
 
-    /** Zeros copied in bulk by {@link #fill} (no allocation per call for the common fill with 0). */
-    private static final float[] ZEROS = new float[1 << 14];
-
     @Override
     public void fill(Buf b, float v) {
-        FloatBuffer x = f(b);
-        float[] block = ZEROS;
-        if (v != 0f) {
-            block = new float[(int) Math.min(ZEROS.length, Math.max(1, x.capacity()))];
-            java.util.Arrays.fill(block, v);
-        }
-        for (int i = 0; i < x.capacity(); i += block.length) x.put(i, block, 0, Math.min(block.length, x.capacity() - i));
+        ew.fill(f(b), v);
     }
 
     @Override
@@ -163,51 +156,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void weightNormForward(Buf v, Buf g, Buf w, Buf norm, int outer, int channels, int inner) {
-        FloatBuffer vv = f(v), gg = f(g), ww = f(w), nn = f(norm);
-        double[] sq = new double[channels];
-        for (int a = 0; a < outer; a++)
-            for (int c = 0; c < channels; c++)
-                for (int i = 0; i < inner; i++) {
-                    double x = vv.get((a * channels + c) * inner + i);
-                    sq[c] += x * x;
-                }
-        float[] scale = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            float nrm = (float) Math.sqrt(Math.max(sq[c], 1e-12));
-            nn.put(c, nrm);
-            scale[c] = gg.get(c) / nrm;
-        }
-        for (int a = 0; a < outer; a++)
-            for (int c = 0; c < channels; c++)
-                for (int i = 0; i < inner; i++) {
-                    int idx = (a * channels + c) * inner + i;
-                    ww.put(idx, vv.get(idx) * scale[c]);
-                }
+        wn.forward(f(v), f(g), f(w), f(norm), outer, channels, inner);
     }
 
     @Override
     public void weightNormBackward(Buf v, Buf g, Buf norm, Buf dw, Buf dv, Buf dg, int outer, int channels, int inner) {
-        FloatBuffer vv = f(v), gg = f(g), nn = f(norm), dW = f(dw), dV = f(dv), dG = f(dg);
-        double[] dot = new double[channels];
-        for (int a = 0; a < outer; a++)
-            for (int c = 0; c < channels; c++)
-                for (int i = 0; i < inner; i++) {
-                    int idx = (a * channels + c) * inner + i;
-                    dot[c] += (double) dW.get(idx) * vv.get(idx);
-                }
-        float[] s1 = new float[channels], s2 = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            double nrm = nn.get(c);
-            dG.put(c, (float) (dG.get(c) + dot[c] / nrm));
-            s1[c] = (float) (gg.get(c) / nrm);
-            s2[c] = (float) (gg.get(c) * dot[c] / (nrm * nrm * nrm));
-        }
-        for (int a = 0; a < outer; a++)
-            for (int c = 0; c < channels; c++)
-                for (int i = 0; i < inner; i++) {
-                    int idx = (a * channels + c) * inner + i;
-                    dV.put(idx, dV.get(idx) + s1[c] * dW.get(idx) - s2[c] * vv.get(idx));
-                }
+        wn.backward(f(v), f(g), f(norm), f(dw), f(dv), f(dg), outer, channels, inner);
     }
 
     @Override
@@ -415,24 +369,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double sumSquares(Buf b) {
-        FloatBuffer x = f(b);
-        int chunks = par.chunks(x.capacity(), GRAIN);
-        double[] part = new double[chunks];
-        par.forChunks(chunks, k -> {
-            long lo = (long) x.capacity() * k / chunks, hi = (long) x.capacity() * (k + 1) / chunks;
-            double s = 0;
-            for (int i = (int) lo; i < hi; i++) s += (double) x.get(i) * x.get(i);
-            part[k] = s;
-        });
-        double s = 0;
-        for (double v : part) s += v;
-        return s;
+        return ew.sumSquares(f(b));
     }
 
     @Override
     public void adamPolyak(AdamPolyak.Scalars s, Buf p, Buf grad, Buf m, Buf v, Buf ema) {
         FloatBuffer pp = f(p), gg = f(grad), mm = f(m), vv = f(v), ee = f(ema);
-        par.forRange(pp.capacity(), GRAIN, (lo, hi) -> CpuAdamPolyak.update(s, pp, gg, mm, vv, ee, (int) lo, (int) (hi - lo)));
+        long n = pp.capacity();
+        if (gg.capacity() < n || mm.capacity() < n || vv.capacity() < n || ee.capacity() < n)
+            throw new IndexOutOfBoundsException("adamPolyak: a buffer is shorter than the parameters' " + n);
+        ew.adamPolyak(s, pp, gg, mm, vv, ee);
     }
 
     @Override

@@ -28,6 +28,12 @@ final class CpuElementwise {
         final float[] f = new float[TILE], g = new float[TILE], h = new float[TILE], m = new float[TILE], s = new float[TILE];
         /** Per-channel double sums of biasBackward, grown to the widest layer on first use. */
         double[] sums = new double[0];
+        /** This chunk's sum of squares. */
+        double total;
+        /** A tile of fillValue (once fillReady). */
+        final float[] fill = new float[TILE];
+        float fillValue;
+        boolean fillReady;
     }
 
     private final Parallel par;
@@ -226,6 +232,59 @@ final class CpuElementwise {
     }
 
     // ---------------------------------------------------------------- flat algebra
+
+    /** One Adam + Polyak step ({@link CpuAdamPolyak}) over the five flat buffers, tile by tile: the same bits. */
+    void adamPolyak(org.pixelcnn.backend.AdamPolyak.Scalars s, FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, FloatBuffer ema) {
+        forTiles(p.capacity(), 1, (sc, i0, n) -> {
+            int o = (int) i0;
+            p.get(o, sc.a, 0, n);
+            g.get(o, sc.b, 0, n);
+            m.get(o, sc.c, 0, n);
+            v.get(o, sc.d, 0, n);
+            ema.get(o, sc.e, 0, n);
+            CpuAdamPolyak.update(s, sc.a, sc.b, sc.c, sc.d, sc.e, n);
+            p.put(o, sc.a, 0, n);
+            m.put(o, sc.c, 0, n);
+            v.put(o, sc.d, 0, n);
+            ema.put(o, sc.e, 0, n);
+        });
+    }
+
+    /**
+     * Sum of squares in double: per chunk of {@code par.chunks(n, 2^14)} in index order, chunk sums in chunk
+     * order (the backend's order before tiling: the same result).
+     */
+    double sumSquares(FloatBuffer x) {
+        int n = x.capacity();
+        int chunks = par.chunks(n, GRAIN);
+        if (chunks == 0) return 0;
+        par.forChunks(chunks, k -> {
+            Scratch sc = scratch[k];
+            long lo = (long) n * k / chunks, hi = (long) n * (k + 1) / chunks;
+            double acc = 0;
+            for (long i = lo; i < hi; i += TILE) {
+                int len = (int) Math.min(TILE, hi - i);
+                x.get((int) i, sc.a, 0, len);
+                for (int j = 0; j < len; j++) acc += (double) sc.a[j] * sc.a[j];
+            }
+            sc.total = acc;
+        });
+        double s = 0;
+        for (int k = 0; k < chunks; k++) s += scratch[k].total;
+        return s;
+    }
+
+    /** Every element set to v: bulk copies of a tile of v, split over the threads. */
+    void fill(FloatBuffer x, float v) {
+        forTiles(x.capacity(), 1, (sc, i0, n) -> {
+            if (sc.fillValue != v || !sc.fillReady) {
+                java.util.Arrays.fill(sc.fill, v);
+                sc.fillValue = v;
+                sc.fillReady = true;
+            }
+            x.put((int) i0, sc.fill, 0, n);
+        });
+    }
 
     void axpy(float alpha, FloatBuffer x, FloatBuffer y) {
         forTiles(x.capacity(), 1, (sc, i0, n) -> {

@@ -128,4 +128,51 @@ public final class ReferenceOps {
     public static void add(FloatBuffer a, FloatBuffer b, FloatBuffer y) {
         for (int i = 0; i < y.capacity(); i++) y.put(i, a.get(i) + b.get(i));
     }
+
+    /** W = g V / ||V||, V viewed as [outer, channels, inner], the norm per channel in double; norm[c] written. */
+    public static void weightNormForward(FloatBuffer vv, FloatBuffer gg, FloatBuffer ww, FloatBuffer nn, int outer, int channels, int inner) {
+        double[] sq = new double[channels];
+        for (int a = 0; a < outer; a++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < inner; i++) {
+                    double x = vv.get((a * channels + c) * inner + i);
+                    sq[c] += x * x;
+                }
+        float[] scale = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            float nrm = (float) Math.sqrt(Math.max(sq[c], 1e-12));
+            nn.put(c, nrm);
+            scale[c] = gg.get(c) / nrm;
+        }
+        for (int a = 0; a < outer; a++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < inner; i++) {
+                    int idx = (a * channels + c) * inner + i;
+                    ww.put(idx, vv.get(idx) * scale[c]);
+                }
+    }
+
+    /** dg[c] += sum(dW V)/||V||; dV += (g/||V||) dW - (g sum(dW V)/||V||^3) V. */
+    public static void weightNormBackward(FloatBuffer vv, FloatBuffer gg, FloatBuffer nn, FloatBuffer dW, FloatBuffer dV, FloatBuffer dG, int outer, int channels, int inner) {
+        double[] dot = new double[channels];
+        for (int a = 0; a < outer; a++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < inner; i++) {
+                    int idx = (a * channels + c) * inner + i;
+                    dot[c] += (double) dW.get(idx) * vv.get(idx);
+                }
+        float[] s1 = new float[channels], s2 = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double nrm = nn.get(c);
+            dG.put(c, (float) (dG.get(c) + dot[c] / nrm));
+            s1[c] = (float) (gg.get(c) / nrm);
+            s2[c] = (float) (gg.get(c) * dot[c] / (nrm * nrm * nrm));
+        }
+        for (int a = 0; a < outer; a++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < inner; i++) {
+                    int idx = (a * channels + c) * inner + i;
+                    dV.put(idx, dV.get(idx) + s1[c] * dW.get(idx) - s2[c] * vv.get(idx));
+                }
+    }
 }

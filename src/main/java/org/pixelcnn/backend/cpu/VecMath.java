@@ -224,6 +224,11 @@ public final class VecMath {
         for (int i = 0; i < n; i++) y[i] = y[i] + x[i] * m[i];
     }
 
+    /** dv[i] = (dv[i] + s1[i] dw[i]) - s2[i] v[i]: weight norm's dV with per-element (per-channel) factors. */
+    static void weightNormGrad(float[] dv, float[] dw, float[] v, float[] s1, float[] s2, int n) {
+        for (int i = 0; i < n; i++) dv[i] = dv[i] + s1[i] * dw[i] - s2[i] * v[i];
+    }
+
     /** y[i] += alpha x[i]. */
     static void axpy(float alpha, float[] x, float[] y, int n) {
         for (int i = 0; i < n; i++) y[i] = y[i] + alpha * x[i];

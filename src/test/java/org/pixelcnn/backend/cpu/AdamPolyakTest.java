@@ -132,6 +132,38 @@ class AdamPolyakTest {
         assertEquals(0, one[0].position());
     }
 
+    /** The backend's tiled update (array body, tiles over threads) gives the bits of the buffer body. */
+    @Test
+    void backendTilesGiveTheSameBits() {
+        int n = 100_003;
+        Random rnd = new Random(11);
+        float[] p0 = new float[n], g0 = new float[n];
+        for (int i = 0; i < n; i++) {
+            p0[i] = (float) rnd.nextGaussian();
+            g0[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 4));
+        }
+        AdamPolyak opt = new AdamPolyak(POLYAK);
+        FloatBuffer[] one = {direct(p0), direct(g0), direct(new float[n]), direct(new float[n]), direct(p0)};
+        try (CpuBackend be = new CpuBackend(3)) {
+            org.pixelcnn.backend.Buf[] b = new org.pixelcnn.backend.Buf[5];
+            float[][] init = {p0, g0, new float[n], new float[n], p0};
+            for (int k = 0; k < 5; k++) {
+                b[k] = be.alloc(n);
+                be.upload(init[k], 0, b[k], 0, n);
+            }
+            for (int t = 1; t <= 3; t++) {
+                AdamPolyak.Scalars s = opt.scalars(t, 0.001 * Math.pow(0.99, t));
+                CpuAdamPolyak.update(s, one[0], one[1], one[2], one[3], one[4], 0, n);
+                be.adamPolyak(s, b[0], b[1], b[2], b[3], b[4]);
+            }
+            for (int k = 0; k < 5; k++) {
+                float[] got = new float[n];
+                be.download(b[k], 0, got, 0, n);
+                assertArrayEquals(toArray(one[k]), got, "buffer " + k);
+            }
+        }
+    }
+
     @Test
     void rangeBeyondBufferIsRefused() {
         FloatBuffer b = FloatBuffer.allocate(4);
