@@ -9,19 +9,20 @@ tar --exclude=./target --exclude=./.git -C "$repo" -cf - . | tar -xf - -C "$work
 cpu=src/main/java/org/pixelcnn/backend/cpu
 lay=src/main/java/org/pixelcnn/model/layers
 plants=(
-  "$cpu/CpuBackend.java|float gsum = d.get(o0 + j) \* eluGradFromOutput|float gsum = 1.01f * d.get(o0 + j) * eluGradFromOutput|concat_elu backward (positive half)"
-  "$cpu/CpuBackend.java|oc.put(c0 + fch + k, g \* a \* s \* (1f - s));|oc.put(c0 + fch + k, 1.01f * g * a * s * (1f - s));|gate backward (sigmoid branch)"
-  "$cpu/CpuBackend.java|dG.put(c, (float) (dG.get(c) + dot\[c\] / nrm));|dG.put(c, (float) (dG.get(c) + 1.01 * dot[c] / nrm));|weight norm backward dg"
-  "$cpu/CpuBackend.java|s2\[c\] = (float) (gg.get(c) \* dot\[c\]|s2[c] = (float) (1.01 * gg.get(c) * dot[c]|weight norm backward dV projection term"
+  "$cpu/VecMath.java|dx\[i\] = dx\[i\] + (dyPos\[i\] \* (Math.min(yPos\[i\], 0f) + 1f)|dx[i] = dx[i] + (1.01f * dyPos[i] * (Math.min(yPos[i], 0f) + 1f)|concat_elu backward (positive half)"
+  "$cpu/VecMath.java|db\[i\] = g \* a\[i\] \* (e \* inv \* inv);|db[i] = 1.01f * g * a[i] * (e * inv * inv);|gate backward (sigmoid branch)"
+  "$cpu/CpuWeightNorm.java|dg.put(c, (float) (dg.get(c) + dot / nrm));|dg.put(c, (float) (dg.get(c) + 1.01 * dot / nrm));|weight norm backward dg"
+  "$cpu/CpuWeightNorm.java|s2\[c\] = (float) (g.get(c) \* dot|s2[c] = (float) (1.01 * g.get(c) * dot|weight norm backward dV projection term"
   "$cpu/CpuBackend.java|for (int k = 0; k < row; k++) out.put(o + k, out.get(o + k) + d.get(o + row + k));|for (int k = 0; k < row; k++) out.put(o + k, out.get(o + k) + 1.01f * d.get(o + row + k));|down_shift backward"
-  "$cpu/CpuBackend.java|if (DropoutMask.keep(key, i, p)) out.put(i, out.get(i) + d.get(i) \* scale);|if (DropoutMask.keep(key, i, p)) out.put(i, out.get(i) + 1.01f * d.get(i) * scale);|dropout backward"
-  "$cpu/CpuBackend.java|out.put(c, (float) (out.get(c) + sum\[c\]));|out.put(c, (float) (out.get(c) + 1.01 * sum[c]));|bias backward"
-  "$cpu/CpuBackend.java|out.put(i, out.get(i) + d.get(i) \* eluGradFromOutput(yy.get(i)));|out.put(i, out.get(i) + 1.01f * d.get(i) * eluGradFromOutput(yy.get(i)));|elu backward"
+  "$cpu/VecMath.java|for (int i = 0; i < n; i++) y\[i\] = y\[i\] + x\[i\] \* m\[i\];|for (int i = 0; i < n; i++) y[i] = y[i] + 1.01f * x[i] * m[i];|dropout backward"
+  "$cpu/CpuElementwise.java|for (int c = 0; c < channels; c++) db.put(c, (float) (db.get(c) + sum\[c\]));|for (int c = 0; c < channels; c++) db.put(c, (float) (db.get(c) + 1.01 * sum[c]));|bias backward"
+  "$cpu/VecMath.java|for (int i = 0; i < n; i++) dx\[i\] = dx\[i\] + dy\[i\] \* (Math.min(y\[i\], 0f) + 1f);|for (int i = 0; i < n; i++) dx[i] = dx[i] + 1.01f * dy[i] * (Math.min(y[i], 0f) + 1f);|elu backward"
   "$cpu/CpuConv.java|Blas.gemm(par, true, false, k, g.cout(), nb \* rowsPerImage, 1f, c, dyv, 1f, dw);|Blas.gemm(par, true, false, k, g.cout(), nb * rowsPerImage, 1.01f, c, dyv, 1f, dw);|conv backward filter (im2col path)"
-  "$cpu/CpuConv.java|Blas.gemm(par, false, true, nb \* rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);|Blas.gemm(par, false, true, nb * rowsPerImage, k, g.cout(), 1.01f, dyv, w, 0f, c);|conv backward data (im2col path)"
+  "$cpu/CpuConv.java|Blas.gemm(par, false, true, nb \* rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);|Blas.gemm(par, false, true, nb * rowsPerImage, k, g.cout(), 1.01f, dyv, w, 0f, c);|conv backward data (strided: product then col2im)"
+  "$cpu/CpuConv.java|flipOut\[co \* cin + ci\] = flipHost\[ci \* cout + co\];|flipOut[co * cin + ci] = 1.01f * flipHost[ci * cout + co];|conv backward data (stride 1: flipped filter)"
   "$lay/Deconv2d.java|be.axpy(1f, scratch, dx);|be.axpy(1.01f, scratch, dx);|deconv backward data"
   "$lay/Dense.java|be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1f, dy, wn.w, 1f, dx);|be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1.01f, dy, wn.w, 1f, dx);|nin backward data"
-  "$cpu/CpuBackend.java|oc.put(c0 + k, g \* s);|oc.put(c0 + k, 1.01f * g * s);|gate backward (linear branch)"
+  "$cpu/VecMath.java|da\[i\] = g \* sg\[i\];|da[i] = 1.01f * g * sg[i];|gate backward (linear branch)"
   "$cpu/CpuBackend.java|for (int k = 0; k < (w - 1) \* c; k++) out.put(o + k, out.get(o + k) + d.get(o + c + k));|for (int k = 0; k < (w - 1) * c; k++) out.put(o + k, out.get(o + k) + 1.01f * d.get(o + c + k));|right_shift backward"
   "$lay/GatedResnet.java|be.gemm(true, false, numClasses, 2 \* fch, x.n, 1f, h, hsum, 1f, hw.grad());|be.gemm(true, false, numClasses, 2 * fch, x.n, 1.01f, h, hsum, 1f, hw.grad());|class-conditional hw gradient"
 )
@@ -32,7 +33,7 @@ for p in "${plants[@]}"; do
   cp "$file" "$file.orig" || { echo "missing $file"; exit 1; }
   sed -i "s|$from|$to|" "$file"
   if cmp -s "$file" "$file.orig"; then echo "PLANT NOT APPLIED: $label"; missed=$((missed+1)); continue; fi
-  if flock /tmp/mvn.lock mvn -q -o test -Dtest='LayerGradCheckTest,ModelGradCheckTest' -Dsurefire.failIfNoSpecifiedTests=false > log.txt 2>&1; then
+  if flock /tmp/pce-build.lock mvn -q -o test -Dtest='LayerGradCheckTest,ModelGradCheckTest' -Dsurefire.failIfNoSpecifiedTests=false > log.txt 2>&1; then
     echo "NOT CAUGHT: $label"; missed=$((missed+1))
   else
     n=$(grep -c "gradient mismatches" log.txt || true)

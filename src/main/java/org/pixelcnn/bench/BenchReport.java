@@ -19,9 +19,16 @@ import java.util.Optional;
  * @param cpuThreads   worker threads of the CPU backend, or 0 on a GPU
  * @param arenaPeak    device arena bytes in use at the peak, or -1 when not known
  * @param arenaBytes   device arena capacity in bytes, or -1 when not known
+ * @param gemmPeak     this machine's SGEMM rate on the backend's threads in FLOP/s ({@link GemmPeak}), or NaN
+ *                     when not measured
  */
 public record BenchReport(StepBench.Result result, String device, Precision precision, int cpuThreads,
-                          long arenaPeak, long arenaBytes) {
+                          long arenaPeak, long arenaBytes, double gemmPeak) {
+
+    /** Training FLOP/s as a fraction of {@link #gemmPeak}, or empty when it was not measured. */
+    public Optional<Double> trainFractionOfGemmPeak() {
+        return Double.isFinite(gemmPeak) && gemmPeak > 0 ? Optional.of(result.trainFlops() / gemmPeak) : Optional.empty();
+    }
 
     /** The datasheet peak for the device and precision, if the device is in {@link PeakFlops}. */
     public Optional<Double> peakFlops() {
@@ -58,6 +65,9 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         Optional<Double> peak = peakFlops();
         j.put("peak_tflop_per_s", peak.map(p -> p / 1e12).orElse(null));
         j.put("train_fraction_of_peak", peak.map(p -> r.trainFlops() / p).orElse(null));
+        j.put("gemm_peak_gflops", Double.isFinite(gemmPeak) ? gemmPeak / 1e9 : null);
+        j.put("train_fraction_of_gemm_peak", trainFractionOfGemmPeak().orElse(null));
+        j.put("forward_fraction_of_gemm_peak", Double.isFinite(gemmPeak) && gemmPeak > 0 ? r.forwardFlopsPerSecond() / gemmPeak : null);
         j.put("arena_peak_bytes", arenaPeak >= 0 ? arenaPeak : null);
         j.put("arena_bytes", arenaBytes >= 0 ? arenaBytes : null);
         if (r.trainProfile() != null) {
@@ -69,7 +79,13 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
 
     private static Map<String, Object> profileJson(Map<String, double[]> p) {
         Map<String, Object> out = new LinkedHashMap<>();
-        p.forEach((op, v) -> out.put(op, Map.of("ms", v[0], "calls", v[1])));
+        p.forEach((op, v) -> {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("ms", v[0]);
+            o.put("calls", v[1]);
+            o.put("gflop_per_s", v[2] > 0 ? v[2] / (v[0] / 1e3) : null);
+            out.put(op, o);
+        });
         return out;
     }
 
@@ -85,13 +101,16 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         out.printf("params %,d; forward %.3f GFLOP/image (training counted as 3x); median of %d steps after %d warm-up%n",
                 r.params(), r.forwardFlops() / 1e9, r.steps(), r.warmup());
         Optional<Double> peak = peakFlops();
-        out.printf("%-32s %12s %12s %10s %9s%n", "", "step s", "images/s", "GFLOP/s", "of peak");
-        out.printf("%-32s %12.4f %12.3f %10.1f %9s%n", "train (fwd+loss+bwd+adam)", r.trainStepSeconds(),
-                r.trainImagesPerSecond(), r.trainFlops() / 1e9, fraction(r.trainFlops(), peak));
-        out.printf("%-32s %12.4f %12s %10.1f %9s%n", "forward (eval)", r.forwardSeconds(), "",
-                r.forwardFlopsPerSecond() / 1e9, fraction(r.forwardFlopsPerSecond(), peak));
+        Optional<Double> gemm = Double.isFinite(gemmPeak) && gemmPeak > 0 ? Optional.of(gemmPeak) : Optional.empty();
+        out.printf("%-32s %12s %12s %10s %9s %9s%n", "", "step s", "images/s", "GFLOP/s", "of peak", "of SGEMM");
+        out.printf("%-32s %12.4f %12.3f %10.1f %9s %9s%n", "train (fwd+loss+bwd+adam)", r.trainStepSeconds(),
+                r.trainImagesPerSecond(), r.trainFlops() / 1e9, fraction(r.trainFlops(), peak), fraction(r.trainFlops(), gemm));
+        out.printf("%-32s %12.4f %12s %10.1f %9s %9s%n", "forward (eval)", r.forwardSeconds(), "",
+                r.forwardFlopsPerSecond() / 1e9, fraction(r.forwardFlopsPerSecond(), peak), fraction(r.forwardFlopsPerSecond(), gemm));
         out.printf("%-32s %12.4f %12.4f %10s %9s%n", "sample (1 position; " + m.height() * m.width() + "/image)",
                 r.sampleStepSeconds(), r.sampleImagesPerSecond(), "", "");
+        gemm.ifPresent(g -> out.printf("SGEMM peak of this machine on these threads: %.1f GFLOP/s (one %dx%d product, best of %d)%n",
+                g / 1e9, GemmPeak.SIZE, GemmPeak.SIZE, GemmPeak.REPS));
         if (device != null) {
             out.printf("peak %s; arena %s%n", peak.map(p -> String.format("%.1f TFLOP/s (%s, %s, dense)", p / 1e12,
                             PeakFlops.of(device).get().label(), precision.flag())).orElse("n/a (device not in the table)"),
@@ -113,7 +132,8 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         double total = p.values().stream().mapToDouble(v -> v[0]).sum();
         out.printf("%nper operation, %s (synchronised after each call: %.2f ms in all vs %.2f ms timed plainly)%n",
                 what, total, stepSeconds * 1e3);
-        out.printf("%-28s %10s %8s %7s%n", "operation", "ms/step", "calls", "share");
-        p.forEach((op, v) -> out.printf("%-28s %10.3f %8.0f %6.1f%%%n", op, v[0], v[1], total > 0 ? 100 * v[0] / total : 0));
+        out.printf("%-36s %10s %8s %7s %9s%n", "operation", "ms/step", "calls", "share", "GFLOP/s");
+        p.forEach((op, v) -> out.printf("%-36s %10.3f %8.0f %6.1f%% %9s%n", op, v[0], v[1], total > 0 ? 100 * v[0] / total : 0,
+                v[2] > 0 ? String.format("%.1f", v[2] / (v[0] / 1e3)) : "-"));
     }
 }

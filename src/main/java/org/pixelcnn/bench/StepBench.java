@@ -100,7 +100,7 @@ public final class StepBench {
         Map<String, double[]> trainProfile = null, sampleProfile = null;
         if (timer != null) {
             timer.setEnabled(true);
-            for (int i = 0; i < PROFILE_STEPS; i++) rig.trainStep(++t);
+            for (int i = 0; i < PROFILE_STEPS; i++) rig.trainStep(++t, timer::setPhase);
             trainProfile = timer.perStep(PROFILE_STEPS);
             timer.reset();
             for (int i = 0; i < PROFILE_STEPS; i++) rig.sampleStep(warmup + steps + i);

@@ -85,6 +85,36 @@ public final class StepRig {
         return nats;
     }
 
+    /**
+     * {@link #trainStep} with its parts named for a profiler: phase.accept("forward") before the upload, the
+     * forward pass and the loss (the parts of {@code Replica.lossAndGradients}, run here one by one),
+     * "backward" before zeroing the gradients and the backward pass, "update" before the finiteness check and
+     * Adam + Polyak, and null at the end. The same work as {@link #trainStep}.
+     *
+     * @return the summed loss of the batch in nats
+     * @throws IllegalStateException when the loss or a gradient is not finite
+     */
+    public double trainStep(long t, java.util.function.Consumer<String> phase) {
+        ModelConfig c = bc.model();
+        org.pixelcnn.model.PixelCnnPP model = replica.model;
+        Pass pass = Pass.train(1, t, 0);
+        phase.accept("forward");
+        replica.load(x, labels, 0);
+        model.forward(pass);
+        double nats = be.mixLogisticLoss(model.output().value, model.input().value, model.output().grad, 1f, null,
+                model.batch, c.height(), c.width(), c.channels(), c.nrLogisticMix());
+        phase.accept("backward");
+        be.fill(model.params().grads(), 0f);
+        model.backward(pass);
+        phase.accept("update");
+        double sq = be.sumSquares(model.params().grads());
+        if (!Double.isFinite(nats) || !Double.isFinite(sq))
+            throw new IllegalStateException("bench step " + t + " on " + be.name() + ": loss " + nats + ", gradient sum of squares " + sq);
+        replica.update(adam.scalars(t, 1e-3));
+        phase.accept(null);
+        return nats;
+    }
+
     /** The eval-mode forward pass alone (dropout off): the network evaluation of one sampling position. */
     public void forward() {
         replica.model.forward(Pass.eval());

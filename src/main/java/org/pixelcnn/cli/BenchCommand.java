@@ -10,6 +10,7 @@ import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.bench.BenchReport;
+import org.pixelcnn.bench.GemmPeak;
 import org.pixelcnn.bench.StepBench;
 import org.pixelcnn.bench.StepRig;
 import org.pixelcnn.io.BadInputException;
@@ -26,7 +27,10 @@ import picocli.CommandLine.Spec;
  * eval forward pass plus the mixture sample at one position; H*W steps per image), forward FLOPs per
  * image ({@link ModelStats}), achieved GFLOP/s (training counted as 3x forward) and, on a GPU in the
  * {@link org.pixelcnn.bench.PeakFlops} table, the fraction of the device's datasheet peak for the
- * precision. {@code --json} prints one JSON object; {@code --profile} adds the time per Backend operation.
+ * precision, and the fraction of this machine's SGEMM rate on the same threads ({@link GemmPeak}: one large
+ * square product, best of a few; {@code train_fraction_of_gemm_peak} in the JSON). {@code --json} prints one
+ * JSON object; {@code --profile} adds the time, share and GFLOP/s of every Backend operation, forward,
+ * backward and update separately.
  *
  * <p>Errors: an unknown config, bad numbers, or {@code --backend cuda} without a usable GPU are one line
  * and exit code 2 ({@link BadInputException}).
@@ -96,7 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
     private BenchReport runCpu(BenchConfig bc, int nSteps, int nWarmup) {
         try (Backend be = Backends.create("cpu", 0, 1)) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
-            return new BenchReport(r, null, null, Runtime.getRuntime().availableProcessors(), -1, -1);
+            double gemm = GemmPeak.measure(be, GemmPeak.SIZE, GemmPeak.REPS);
+            return new BenchReport(r, null, null, Runtime.getRuntime().availableProcessors(), -1, -1, gemm);
         }
     }
 
@@ -105,10 +110,11 @@ public final class BenchCommand implements Callable<Integer> {
         long arena = StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch());
         try (Backend be = Backends.create("cuda", 0, 1, p, arena)) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
+            double gemm = GemmPeak.measure(be, GemmPeak.SIZE, GemmPeak.REPS);
             long peak = be instanceof CudaBackend c ? c.arena().peakBytes() : -1;
             long capacity = be instanceof CudaBackend c ? c.arena().capacityBytes() : -1;
             String device = CudaProbe.probe().gpus().get(0).name();
-            return new BenchReport(r, device, p, 0, peak, capacity);
+            return new BenchReport(r, device, p, 0, peak, capacity, gemm);
         }
     }
 }

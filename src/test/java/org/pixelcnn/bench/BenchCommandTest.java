@@ -60,6 +60,10 @@ class BenchCommandTest {
         assertEquals(3 * stats.forwardFlops() * 2 / step / 1e9, num(j, "train_gflop_per_s"), 1e-9 * num(j, "train_gflop_per_s"));
         assertTrue(fwd > 0 && fwd <= sstep, "forward " + fwd + " s is part of the sampling step " + sstep + " s");
         assertTrue(step > fwd, "a training step (" + step + " s) costs more than an eval forward pass (" + fwd + " s)");
+        // the machine's SGEMM rate and the step's fraction of it: consistent with the step's own GFLOP/s
+        double gemm = num(j, "gemm_peak_gflops");
+        assertTrue(gemm > 0 && Double.isFinite(gemm), r.out());
+        assertEquals(num(j, "train_gflop_per_s") / gemm, num(j, "train_fraction_of_gemm_peak"), 1e-9, r.out());
     }
 
     @Test
@@ -69,8 +73,13 @@ class BenchCommandTest {
         assertTrue(r.out().contains("config S (nr_resnet 1, nr_filters 32, nr_logistic_mix 5, 3x32x32), batch 1"), r.out());
         assertTrue(r.out().contains("per operation, training step"), r.out());
         assertTrue(r.out().contains("per operation, sampling step"), r.out());
-        for (String op : new String[]{"convForward", "convBackwardFilter", "convBackwardData", "adamPolyak", "mixLogisticLoss", "mixLogisticSample"})
+        for (String op : new String[]{"forward convForward", "backward convBackwardFilter", "backward convBackwardData",
+                "update adamPolyak", "forward mixLogisticLoss", "backward concatEluBackward", "mixLogisticSample"})
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(op + " ")), op + " missing in\n" + r.out());
+        // the products carry a GFLOP/s figure, elementwise operations a dash
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("forward convForward ") && l.trim().matches(".*%\\s+[0-9]+\\.[0-9]$")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("forward concatEluForward ") && l.trim().endsWith("-")), r.out());
+        assertTrue(r.out().contains("SGEMM peak of this machine on these threads: "), r.out());
     }
 
     @Test

@@ -49,4 +49,29 @@ class OpTimerTest {
             assertThrows(IllegalArgumentException.class, () -> t.perStep(0));
         }
     }
+
+    @Test
+    void phasesNameTheRowsAndProductsCountTheirFlops() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            OpTimer t = new OpTimer();
+            Backend be = t.wrap(cpu);
+            Buf a = be.alloc(6 * 5), b = be.alloc(5 * 4), c = be.alloc(6 * 4);
+            t.setPhase("forward");
+            be.gemm(false, false, 6, 4, 5, 1f, a, b, 0f, c);
+            be.fill(c, 0f);
+            t.setPhase("backward");
+            be.gemm(true, false, 5, 4, 6, 1f, a, c, 1f, b);
+            be.gemm(true, false, 5, 4, 6, 1f, a, c, 1f, b);
+            t.setPhase(null);
+            be.fill(c, 1f);
+            Map<String, long[]> tot = t.totals();
+            assertEquals(List.of("alloc", "backward gemm", "fill", "forward fill", "forward gemm"), List.copyOf(tot.keySet()));
+            assertEquals(2L * 6 * 4 * 5, tot.get("forward gemm")[2]);
+            assertEquals(2 * 2L * 5 * 4 * 6, tot.get("backward gemm")[2]);
+            assertEquals(0L, tot.get("forward fill")[2], "elementwise operations count no FLOPs");
+            assertEquals(2L * 6 * 4 * 5 / 1e9, t.perStep(1).get("forward gemm")[2], 1e-18);
+            org.pixelcnn.backend.ConvGeom g = new org.pixelcnn.backend.ConvGeom(2, 8, 8, 3, 8, 8, 5, 2, 3, 1, 1, 1);
+            assertEquals(2 * g.macs(), OpTimer.flops("convBackwardFilter", new Object[]{g, null, null, null}));
+        }
+    }
 }

@@ -33,7 +33,10 @@ import org.pixelcnn.model.layers.Deconv2d;
  *     this geometry (also {@code deconvright_2x2_s2}).</li>
  * </ul>
  * Setup prints each geometry's FLOPs per call (2 per multiply-add; the three operations cost the same),
- * so GFLOP/s = that / time. Parameters {@code backend} and {@code shapes} as in {@link BackendOps}.
+ * so GFLOP/s = that / time. Parameters {@code backend} and {@code shapes} as in {@link BackendOps}, plus
+ * {@code M} (nr_filters 64, batch 8). On the CPU a stride-1 convBackwardData runs as the convolution of dy
+ * with the flipped filter (no col2im); the strided ones ({@code down_*_s2}, and {@code deconv_*} forward) as
+ * product then col2im.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,7 +48,7 @@ public class ConvOps {
     @Param({"cpu", "cuda"})
     public String backend;
 
-    @Param({"D", "S"})
+    @Param({"D", "M", "S"})
     public String shapes;
 
     @Param({"u_2x3_2f_f", "u_2x3_2f_2f", "ul_2x2_2f_f", "ul_2x2_2f_2f", "in_2x3", "down_2x3_s2", "deconv_2x3_s2"})

@@ -18,6 +18,11 @@ final class CpuConv {
     private final Parallel par;
     /** The column buffer; the CpuBuf is kept, not just its FloatBuffer, so its native memory stays allocated. */
     private CpuBuf col;
+    /** The flipped, transposed filter of a stride-1 backward-data, and host blocks to build it. */
+    private CpuBuf flipped;
+    private float[] flipHost = new float[0], flipOut = new float[0];
+    /** Per-chunk arrays of col2imAdd. */
+    private float[][][] col2im;
 
     CpuConv(Parallel par) {
         this.par = par;
@@ -35,9 +40,14 @@ final class CpuConv {
 
     /** y = conv(x, W) (overwrite); bias added by the caller. */
     void forward(ConvGeom g, FloatBuffer x, FloatBuffer w, FloatBuffer y) {
+        forward(g, x, w, 0f, y);
+    }
+
+    /** y = conv(x, W) + beta y (beta 0: overwrite, 1: accumulate). */
+    private void forward(ConvGeom g, FloatBuffer x, FloatBuffer w, float beta, FloatBuffer y) {
         int k = g.fh() * g.fw() * g.cin();
         if (g.isPointwise()) {
-            Blas.gemm(par, false, false, g.n() * g.h() * g.w(), g.cout(), k, 1f, x, w, 0f, y);
+            Blas.gemm(par, false, false, g.n() * g.h() * g.w(), g.cout(), k, 1f, x, w, beta, y);
             return;
         }
         int per = imagesPerChunk(g);
@@ -47,15 +57,23 @@ final class CpuConv {
             int nb = Math.min(per, g.n() - n0);
             im2col(g, x, n0, nb, c);
             FloatBuffer yv = y.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
-            Blas.gemm(par, false, false, nb * rowsPerImage, g.cout(), k, 1f, c, w, 0f, yv);
+            Blas.gemm(par, false, false, nb * rowsPerImage, g.cout(), k, 1f, c, w, beta, yv);
         }
     }
 
-    /** dx += conv^T(dy, W). */
+    /**
+     * dx += conv^T(dy, W). Stride 1: as the convolution of dy with the flipped, transposed filter
+     * ({@link #transposedGeom}), accumulated by the product itself (im2col of dy, no col2im); strided: the
+     * product into columns, then col2im.
+     */
     void backwardData(ConvGeom g, FloatBuffer dy, FloatBuffer w, FloatBuffer dx) {
         int k = g.fh() * g.fw() * g.cin();
         if (g.isPointwise()) {
             Blas.gemm(par, false, true, g.n() * g.h() * g.w(), k, g.cout(), 1f, dy, w, 1f, dx);
+            return;
+        }
+        if (g.stride() == 1) {
+            forward(transposedGeom(g), dy, flipTransposed(g, w), 1f, dx);
             return;
         }
         int per = imagesPerChunk(g);
@@ -67,6 +85,33 @@ final class CpuConv {
             Blas.gemm(par, false, true, nb * rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);
             col2imAdd(g, c, n0, nb, dx);
         }
+    }
+
+    /**
+     * For a stride-1 convolution g, the convolution that maps dy [n,ho,wo,cout] to dx [n,h,w,cin] as g's
+     * adjoint: dx[y,x] = sum over (di,dj) of dy[y + pt - di, x + pl - dj] W[di,dj]^T, i.e. padding fh-1-pt on
+     * top and fw-1-pl on the left, the filter W'[di',dj',co,ci] = W[fh-1-di', fw-1-dj', ci, co].
+     */
+    static ConvGeom transposedGeom(ConvGeom g) {
+        return new ConvGeom(g.n(), g.ho(), g.wo(), g.cout(), g.h(), g.w(), g.cin(), g.fh(), g.fw(), 1,
+                g.fh() - 1 - g.padTop(), g.fw() - 1 - g.padLeft());
+    }
+
+    /** W' of {@link #transposedGeom}, in a buffer kept for reuse (grown on first use at a larger size). */
+    private FloatBuffer flipTransposed(ConvGeom g, FloatBuffer w) {
+        int fh = g.fh(), fw = g.fw(), cin = g.cin(), cout = g.cout(), block = cin * cout;
+        if (flipped == null || flipped.size() < (long) fh * fw * block) flipped = CpuBuf.allocate((long) fh * fw * block);
+        if (flipHost.length < block) flipHost = new float[block];
+        if (flipOut.length < block) flipOut = new float[block];
+        FloatBuffer f = flipped.fb;
+        for (int di = 0; di < fh; di++)
+            for (int dj = 0; dj < fw; dj++) {
+                w.get(((fh - 1 - di) * fw + (fw - 1 - dj)) * block, flipHost, 0, block); // [cin, cout]
+                for (int ci = 0; ci < cin; ci++)
+                    for (int co = 0; co < cout; co++) flipOut[co * cin + ci] = flipHost[ci * cout + co];
+                f.put((di * fw + dj) * block, flipOut, 0, block);
+            }
+        return f;
     }
 
     /** dW += sum over positions of x-patch (outer) dy. */
@@ -87,7 +132,18 @@ final class CpuConv {
         }
     }
 
-    /** col[(n,i,j), (di,dj,ci)] = x[n0+n, i*s+di-pt, j*s+dj-pl, ci] or 0 outside the image. */
+    /** Zeros for bulk puts (read only). */
+    private static final float[] ZEROS = new float[4096];
+
+    /** col[d, d + len) = 0, by bulk puts. */
+    private static void zero(FloatBuffer col, int d, int len) {
+        for (int o = 0; o < len; o += ZEROS.length) col.put(d + o, ZEROS, 0, Math.min(ZEROS.length, len - o));
+    }
+
+    /**
+     * col[(n,i,j), (di,dj,ci)] = x[n0+n, i*s+di-pt, j*s+dj-pl, ci] or 0 outside the image. A filter row whose
+     * fw pixels all lie inside the image is one contiguous run of fw*cin floats in x: one copy.
+     */
     private void im2col(ConvGeom g, FloatBuffer x, int n0, int nb, FloatBuffer col) {
         final int h = g.h(), w = g.w(), cin = g.cin(), ho = g.ho(), wo = g.wo(), fh = g.fh(), fw = g.fw();
         final int s = g.stride(), pt = g.padTop(), pl = g.padLeft(), k = fh * fw * cin;
@@ -98,15 +154,21 @@ final class CpuConv {
                     int dst = (int) ((r * wo + j) * k);
                     for (int di = 0; di < fh; di++) {
                         int yi = i * s + di - pt;
+                        int drow = dst + di * fw * cin;
+                        if (yi < 0 || yi >= h) {
+                            zero(col, drow, fw * cin);
+                            continue;
+                        }
+                        int x0 = j * s - pl;
+                        if (x0 >= 0 && x0 + fw <= w) { // the whole filter row inside: one run
+                            col.put(drow, x, (((n0 + n) * h + yi) * w + x0) * cin, fw * cin);
+                            continue;
+                        }
                         for (int dj = 0; dj < fw; dj++) {
-                            int xj = j * s + dj - pl;
-                            int d = dst + (di * fw + dj) * cin;
-                            if (yi < 0 || yi >= h || xj < 0 || xj >= w) {
-                                for (int ci = 0; ci < cin; ci++) col.put(d + ci, 0f);
-                            } else {
-                                int src = (((n0 + n) * h + yi) * w + xj) * cin;
-                                col.put(d, x, src, cin);
-                            }
+                            int xj = x0 + dj;
+                            int d = drow + dj * cin;
+                            if (xj < 0 || xj >= w) zero(col, d, cin);
+                            else col.put(d, x, (((n0 + n) * h + yi) * w + xj) * cin, cin);
                         }
                     }
                 }
@@ -114,30 +176,54 @@ final class CpuConv {
         });
     }
 
-    /** dx[n0+n, i*s+di-pt, j*s+dj-pl, ci] += col[(n,i,j), (di,dj,ci)], skipping padding. Parallel over images. */
+    /**
+     * dx[n0+n, i*s+di-pt, j*s+dj-pl, ci] += col[(n,i,j), (di,dj,ci)], skipping padding. Parallel over images;
+     * each image's dx and columns are copied in bulk into the chunk's arrays (grown on first use), summed
+     * there in the same order as element by element, and copied back.
+     */
     private void col2imAdd(ConvGeom g, FloatBuffer col, int n0, int nb, FloatBuffer dx) {
         final int h = g.h(), w = g.w(), cin = g.cin(), ho = g.ho(), wo = g.wo(), fh = g.fh(), fw = g.fw();
         final int s = g.stride(), pt = g.padTop(), pl = g.padLeft(), k = fh * fw * cin;
-        par.forRange(nb, 1, (from, to) -> {
+        final int img = h * w * cin, cols = ho * wo * k;
+        par.forChunkRanges(nb, 1, (chunk, from, to) -> {
+            float[][] sc = col2imScratch(chunk, img, cols);
+            float[] dxi = sc[0], ci = sc[1];
             for (int n = (int) from; n < to; n++) {
+                dx.get((n0 + n) * img, dxi, 0, img);
+                col.get(n * cols, ci, 0, cols);
                 for (int i = 0; i < ho; i++) {
                     for (int j = 0; j < wo; j++) {
-                        int src = ((n * ho + i) * wo + j) * k;
+                        int src = (i * wo + j) * k;
                         for (int di = 0; di < fh; di++) {
                             int yi = i * s + di - pt;
                             if (yi < 0 || yi >= h) continue;
                             for (int dj = 0; dj < fw; dj++) {
                                 int xj = j * s + dj - pl;
                                 if (xj < 0 || xj >= w) continue;
-                                int d = (((n0 + n) * h + yi) * w + xj) * cin;
-                                int c0 = src + (di * fw + dj) * cin;
-                                for (int ci = 0; ci < cin; ci++) dx.put(d + ci, dx.get(d + ci) + col.get(c0 + ci));
+                                addRun(ci, src + (di * fw + dj) * cin, dxi, (yi * w + xj) * cin, cin);
                             }
                         }
                     }
                 }
+                dx.put((n0 + n) * img, dxi, 0, img);
             }
         });
+    }
+
+    /** dst[d + c] += src[s + c] for c in [0, len). */
+    private static void addRun(float[] src, int s, float[] dst, int d, int len) {
+        for (int c = 0; c < len; c++) dst[d + c] += src[s + c];
+    }
+
+    /** Chunk k's two arrays for col2im: one image of dx and its columns (grown on first use at a larger size). */
+    private synchronized float[][] col2imScratch(int k, int img, int cols) {
+        if (col2im == null) col2im = new float[par.maxChunks()][][];
+        float[][] sc = col2im[k];
+        if (sc == null || sc[0].length < img || sc[1].length < cols) {
+            sc = new float[][]{new float[img], new float[cols]};
+            col2im[k] = sc;
+        }
+        return sc;
     }
 
     /**

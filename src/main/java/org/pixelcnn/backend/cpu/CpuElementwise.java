@@ -38,6 +38,8 @@ final class CpuElementwise {
 
     private final Parallel par;
     private final Scratch[] scratch;
+    /** biasBackward's per-channel total over chunks. */
+    private double[] columnSums = new double[0];
 
     CpuElementwise(Parallel par) {
         this.par = par;
@@ -225,7 +227,9 @@ final class CpuElementwise {
                     for (int c = 0; c < channels; c++) p[c] += sc.a[q * channels + c];
             }
         });
-        double[] sum = new double[channels];
+        if (columnSums.length < channels) columnSums = new double[channels]; // first use at this width only
+        double[] sum = columnSums;
+        java.util.Arrays.fill(sum, 0, channels, 0.0);
         for (int k = 0; k < chunks; k++)
             for (int c = 0; c < channels; c++) sum[c] += scratch[k].sums[c];
         for (int c = 0; c < channels; c++) db.put(c, (float) (db.get(c) + sum[c]));

@@ -112,7 +112,7 @@ public final class VecMath {
      * out[i] = expm1(a[i]) for a[i] &lt;= 0 (or NaN), i in [0, n): within 2 ulps; -1 for a &lt;= -18, where
      * the float32 result is -1. Scratch: m and s, n floats each. out may be a.
      */
-    static void expm1(float[] a, float[] out, float[] m, float[] s, int n) {
+    public static void expm1(float[] a, float[] out, float[] m, float[] s, int n) {
         reduce(a, EXPM1_FLOOR, out, m, n);
         expm1Poly(out, n);
         pow2BitFirst(m, s, n, 4);
@@ -128,7 +128,7 @@ public final class VecMath {
      * out[i] = exp(a[i]) for a[i] &lt;= 0 (or NaN): within 2 ulps; exp(-87) for a &lt; -87 (an absolute
      * error below 1.7e-38). Scratch m and s, n floats each. out may be a.
      */
-    static void exp(float[] a, float[] out, float[] m, float[] s, int n) {
+    public static void exp(float[] a, float[] out, float[] m, float[] s, int n) {
         reduce(a, EXP_FLOOR, out, m, n);
         expm1Poly(out, n);
         pow2BitFirst(m, s, n, 6);
