@@ -17,7 +17,7 @@ plants=(
   "$cpu/VecMath.java|for (int i = 0; i < n; i++) y\[i\] = y\[i\] + x\[i\] \* m\[i\];|for (int i = 0; i < n; i++) y[i] = y[i] + 1.01f * x[i] * m[i];|dropout backward"
   "$cpu/CpuElementwise.java|for (int c = 0; c < channels; c++) db.put(c, (float) (db.get(c) + sum\[c\]));|for (int c = 0; c < channels; c++) db.put(c, (float) (db.get(c) + 1.01 * sum[c]));|bias backward"
   "$cpu/VecMath.java|for (int i = 0; i < n; i++) dx\[i\] = dx\[i\] + dy\[i\] \* (Math.min(y\[i\], 0f) + 1f);|for (int i = 0; i < n; i++) dx[i] = dx[i] + 1.01f * dy[i] * (Math.min(y[i], 0f) + 1f);|elu backward"
-  "$cpu/CpuConv.java|Blas.gemm(par, true, false, k, g.cout(), nb \* rowsPerImage, 1f, c, dyv, 1f, dw);|Blas.gemm(par, true, false, k, g.cout(), nb * rowsPerImage, 1.01f, c, dyv, 1f, dw);|conv backward filter (im2col path)"
+  "$cpu/CpuConv.java|Blas.gemm(true, false, k, cout, nr, 1f, c, dyv, first ? 0f : 1f, part);|Blas.gemm(true, false, k, cout, nr, 1.01f, c, dyv, first ? 0f : 1f, part);|conv backward filter (blocked, per-thread partials)"
   "$cpu/CpuConv.java|Blas.gemm(par, false, true, nb \* rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);|Blas.gemm(par, false, true, nb * rowsPerImage, k, g.cout(), 1.01f, dyv, w, 0f, c);|conv backward data (strided: product then col2im)"
   "$cpu/CpuConv.java|flipOut\[co \* cin + ci\] = flipHost\[ci \* cout + co\];|flipOut[co * cin + ci] = 1.01f * flipHost[ci * cout + co];|conv backward data (stride 1: flipped filter)"
   "$lay/Deconv2d.java|be.axpy(1f, scratch, dx);|be.axpy(1.01f, scratch, dx);|deconv backward data"

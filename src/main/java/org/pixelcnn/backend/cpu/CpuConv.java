@@ -23,9 +23,14 @@ final class CpuConv {
     private float[] flipHost = new float[0], flipOut = new float[0];
     /** Per-chunk arrays of col2imAdd. */
     private float[][][] col2im;
+    /** Per-chunk column blocks of the blocked forward and backward-filter. */
+    private final CpuBuf[] blocks;
+    /** Per-thread partial dW of the blocked backward-filter. */
+    private CpuBuf[] parts;
 
     CpuConv(Parallel par) {
         this.par = par;
+        this.blocks = new CpuBuf[par.maxChunks()];
     }
 
     private int imagesPerChunk(ConvGeom g) {
@@ -50,14 +55,69 @@ final class CpuConv {
             Blas.gemm(par, false, false, g.n() * g.h() * g.w(), g.cout(), k, 1f, x, w, beta, y);
             return;
         }
-        int per = imagesPerChunk(g);
-        int rowsPerImage = g.ho() * g.wo();
-        FloatBuffer c = colBuffer((long) per * rowsPerImage * k);
-        for (int n0 = 0; n0 < g.n(); n0 += per) {
-            int nb = Math.min(per, g.n() - n0);
-            im2col(g, x, n0, nb, c);
-            FloatBuffer yv = y.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
-            Blas.gemm(par, false, false, nb * rowsPerImage, g.cout(), k, 1f, c, w, beta, yv);
+        long rows = (long) g.n() * g.ho() * g.wo();
+        int b = blockRows(k);
+        par.forChunkRanges(rows, b, (chunk, lo, hi) -> {
+            FloatBuffer c = blockBuffer(chunk, (long) b * k);
+            for (long r0 = lo; r0 < hi; r0 += b) {
+                int nr = (int) Math.min(b, hi - r0);
+                im2colRows(g, x, r0, nr, c);
+                Blas.gemm(false, false, nr, g.cout(), k, 1f, c, w, beta, y.slice((int) (r0 * g.cout()), nr * g.cout()));
+            }
+        });
+    }
+
+    /**
+     * Output rows per block of the blocked im2col + product: about 512 KiB of columns, which stay in the
+     * core's L2 cache between the copy and the product (at least 256 rows, so the product stays efficient).
+     */
+    static int blockRows(int k) {
+        return Math.max(256, Math.min(2048, (1 << 17) / k));
+    }
+
+    /** Chunk k's column block (native, for OpenBLAS), grown on first use at a larger size. */
+    private FloatBuffer blockBuffer(int k, long floats) {
+        CpuBuf b = blocks[k];
+        if (b == null || b.size() < floats) {
+            b = CpuBuf.allocate(floats);
+            blocks[k] = b;
+        }
+        return b.fb;
+    }
+
+    /** col[r - r0, :] = the patch of output row r = (n, i, j) for r in [r0, r0 + nr), as {@link #im2col}. */
+    private static void im2colRows(ConvGeom g, FloatBuffer x, long r0, int nr, FloatBuffer col) {
+        int ho = g.ho(), wo = g.wo(), k = g.fh() * g.fw() * g.cin();
+        int per = ho * wo;
+        for (int q = 0; q < nr; q++) {
+            long r = r0 + q;
+            int n = (int) (r / per), rem = (int) (r % per);
+            patch(g, x, n, rem / wo, rem % wo, col, q * k);
+        }
+    }
+
+    /** col[dst, dst + fh*fw*cin) = the input patch of output pixel (n, i, j), zeros outside the image. */
+    private static void patch(ConvGeom g, FloatBuffer x, int n, int i, int j, FloatBuffer col, int dst) {
+        final int h = g.h(), w = g.w(), cin = g.cin(), fh = g.fh(), fw = g.fw();
+        final int s = g.stride(), pt = g.padTop(), pl = g.padLeft();
+        for (int di = 0; di < fh; di++) {
+            int yi = i * s + di - pt;
+            int drow = dst + di * fw * cin;
+            if (yi < 0 || yi >= h) {
+                zero(col, drow, fw * cin);
+                continue;
+            }
+            int x0 = j * s - pl;
+            if (x0 >= 0 && x0 + fw <= w) { // the whole filter row inside: one run
+                col.put(drow, x, ((n * h + yi) * w + x0) * cin, fw * cin);
+                continue;
+            }
+            for (int dj = 0; dj < fw; dj++) {
+                int xj = x0 + dj;
+                int d = drow + dj * cin;
+                if (xj < 0 || xj >= w) zero(col, d, cin);
+                else col.put(d, x, ((n * h + yi) * w + xj) * cin, cin);
+            }
         }
     }
 
@@ -121,6 +181,10 @@ final class CpuConv {
             Blas.gemm(par, true, false, k, g.cout(), g.n() * g.h() * g.w(), 1f, x, dy, 1f, dw);
             return;
         }
+        if ((long) k * g.cout() <= BLOCKED_FILTER_MAX && par.threads() > 1) {
+            backwardFilterBlocked(g, x, dy, dw, k);
+            return;
+        }
         int per = imagesPerChunk(g);
         int rowsPerImage = g.ho() * g.wo();
         FloatBuffer c = colBuffer((long) per * rowsPerImage * k);
@@ -130,6 +194,47 @@ final class CpuConv {
             FloatBuffer dyv = dy.slice(n0 * rowsPerImage * g.cout(), nb * rowsPerImage * g.cout());
             Blas.gemm(par, true, false, k, g.cout(), nb * rowsPerImage, 1f, c, dyv, 1f, dw);
         }
+    }
+
+    /** The largest filter (fh*fw*cin*cout floats) whose backward-filter runs blocked, with one partial dW per thread. */
+    static final long BLOCKED_FILTER_MAX = 1 << 17;
+
+    /**
+     * dW += sum over blocks of col_block^T dy_block: the rows split into one contiguous range per thread, each
+     * range walked in blocks whose columns stay in L2 ({@link #blockRows}) and summed into the thread's own
+     * partial dW (its first block overwrites), then the partials added to dW in thread order (deterministic
+     * for a given thread count).
+     */
+    private void backwardFilterBlocked(ConvGeom g, FloatBuffer x, FloatBuffer dy, FloatBuffer dw, int k) {
+        long rows = (long) g.n() * g.ho() * g.wo();
+        int b = blockRows(k), t = par.threads(), cout = g.cout(), size = k * cout;
+        FloatBuffer[] parts = new FloatBuffer[t];
+        for (int p = 0; p < t; p++) parts[p] = partBuffer(p, size);
+        par.forChunks(t, p -> {
+            long lo = rows * p / t, hi = rows * (p + 1) / t;
+            FloatBuffer c = blockBuffer(p, (long) b * k), part = parts[p];
+            boolean first = true;
+            for (long r0 = lo; r0 < hi; r0 += b) {
+                int nr = (int) Math.min(b, hi - r0);
+                im2colRows(g, x, r0, nr, c);
+                FloatBuffer dyv = dy.slice((int) (r0 * cout), nr * cout);
+                Blas.gemm(true, false, k, cout, nr, 1f, c, dyv, first ? 0f : 1f, part);
+                first = false;
+            }
+            if (first) zero(part, 0, size); // an empty range
+        });
+        for (int p = 0; p < t; p++) Blas.axpy(size, 1f, parts[p], dw);
+    }
+
+    /** Thread p's partial dW of the blocked backward-filter, grown on first use at a larger size. */
+    private FloatBuffer partBuffer(int p, long floats) {
+        if (parts == null) parts = new CpuBuf[par.threads()];
+        CpuBuf b = parts[p];
+        if (b == null || b.size() < floats) {
+            b = CpuBuf.allocate(floats);
+            parts[p] = b;
+        }
+        return b.fb;
     }
 
     /** Zeros for bulk puts (read only). */
@@ -145,33 +250,11 @@ final class CpuConv {
      * fw pixels all lie inside the image is one contiguous run of fw*cin floats in x: one copy.
      */
     private void im2col(ConvGeom g, FloatBuffer x, int n0, int nb, FloatBuffer col) {
-        final int h = g.h(), w = g.w(), cin = g.cin(), ho = g.ho(), wo = g.wo(), fh = g.fh(), fw = g.fw();
-        final int s = g.stride(), pt = g.padTop(), pl = g.padLeft(), k = fh * fw * cin;
+        final int ho = g.ho(), wo = g.wo(), k = g.fh() * g.fw() * g.cin();
         par.forRange((long) nb * ho, 4, (from, to) -> {
             for (long r = from; r < to; r++) {
                 int n = (int) (r / ho), i = (int) (r % ho);
-                for (int j = 0; j < wo; j++) {
-                    int dst = (int) ((r * wo + j) * k);
-                    for (int di = 0; di < fh; di++) {
-                        int yi = i * s + di - pt;
-                        int drow = dst + di * fw * cin;
-                        if (yi < 0 || yi >= h) {
-                            zero(col, drow, fw * cin);
-                            continue;
-                        }
-                        int x0 = j * s - pl;
-                        if (x0 >= 0 && x0 + fw <= w) { // the whole filter row inside: one run
-                            col.put(drow, x, (((n0 + n) * h + yi) * w + x0) * cin, fw * cin);
-                            continue;
-                        }
-                        for (int dj = 0; dj < fw; dj++) {
-                            int xj = x0 + dj;
-                            int d = drow + dj * cin;
-                            if (xj < 0 || xj >= w) zero(col, d, cin);
-                            else col.put(d, x, (((n0 + n) * h + yi) * w + xj) * cin, cin);
-                        }
-                    }
-                }
+                for (int j = 0; j < wo; j++) patch(g, x, n0 + n, i, j, col, (int) ((r * wo + j) * k));
             }
         });
     }
@@ -248,6 +331,11 @@ final class CpuConv {
                     ta ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                     tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                     m, n, k, alpha, a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, n));
+        }
+
+        /** y[0, n) += alpha x[0, n) (OpenBLAS saxpy). */
+        static void axpy(int n, float alpha, FloatBuffer x, FloatBuffer y) {
+            openblas_full.cblas_saxpy(n, alpha, x, 1, y, 1);
         }
 
         /** As {@link #gemm(boolean, boolean, int, int, int, float, FloatBuffer, FloatBuffer, float, FloatBuffer)}, split over par's threads. */
