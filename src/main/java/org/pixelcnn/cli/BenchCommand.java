@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
-import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.bench.BenchConfig;
@@ -105,10 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
         long arena = StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch());
         try (Backend be = Backends.create("cuda", 0, 1, p, arena)) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
-            long peak = be instanceof CudaBackend c ? c.arena().peakBytes() : -1;
-            long capacity = be instanceof CudaBackend c ? c.arena().capacityBytes() : -1;
-            String device = CudaProbe.probe().gpus().get(0).name();
-            return new BenchReport(r, device, p, 0, peak, capacity);
+            Backend.Memory m = be.memory();
+            return new BenchReport(r, m.device(), p, 0, m.peakBytes(), m.capacityBytes());
         }
     }
 }

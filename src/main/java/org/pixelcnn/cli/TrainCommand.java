@@ -127,10 +127,14 @@ public final class TrainCommand implements Callable<Integer> {
                     plan.replicaBytes(0) / (double) (1L << 30), nrGpu > 1 ? String.format(", %.2f GiB for each other", plan.replicaBytes(1) / (double) (1L << 30)) : "");
         }
         boolean bar = progress.equals("on") || (progress.equals("auto") && System.console() != null);
-        try (Trainer trainer = new Trainer(tc, ds, System.out, bar, backends)) {
+        TrainReport report = new TrainReport(System.out, bar);
+        try (Trainer trainer = new Trainer(tc, ds, report, backends)) {
             trainer.run();
+            report.closeBar();
             System.out.printf("done: step %d, train bits/dim %.4f, test bits/dim %.4f, checkpoint %s%n",
                     trainer.step(), trainer.lastTrainBits(), trainer.lastTestBits(), trainer.lastCheckpoint());
+        } finally {
+            report.closeBar();
         }
         return 0;
     }

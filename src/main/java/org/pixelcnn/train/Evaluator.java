@@ -18,15 +18,12 @@ public final class Evaluator {
     private final Backend be;
     private final PixelCnnPP model;
     private final double[] perImage;
-    private final float[] hostX, hostH;
 
     /** An eval network of the given batch on be (no gradients). */
     public Evaluator(Backend be, ModelConfig cfg, int batch) {
         this.be = be;
         this.model = new PixelCnnPP(be, cfg, batch, false);
         this.perImage = new double[batch];
-        this.hostX = new float[(int) model.input().size()];
-        this.hostH = cfg.numClasses() > 0 ? new float[batch * cfg.numClasses()] : null;
     }
 
     /** The network, to load parameters into and to sample with. */
@@ -46,14 +43,7 @@ public final class Evaluator {
         try (TestBatches batches = new TestBatches(split, model.batch)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                java.util.Arrays.fill(hostX, 0f);
-                System.arraycopy(b.x(), 0, hostX, 0, b.x().length);
-                be.upload(hostX, 0, model.input().value, 0, hostX.length);
-                if (hostH != null && b.labels() != null) {
-                    java.util.Arrays.fill(hostH, 0f);
-                    for (int i = 0; i < b.size(); i++) hostH[i * c.numClasses() + b.labels()[i]] = 1f;
-                    be.upload(hostH, 0, model.classes(), 0, hostH.length);
-                }
+                model.load(b.x(), b.labels(), 0, b.size());
                 model.forward(Pass.eval());
                 be.mixLogisticLoss(model.output().value, model.input().value, null, 1f, perImage,
                         model.batch, c.height(), c.width(), c.channels(), c.nrLogisticMix());
