@@ -1,7 +1,6 @@
 package org.pixelcnn.bench;
 
 import org.pixelcnn.backend.Backend;
-import org.pixelcnn.backend.Buf;
 import org.pixelcnn.sample.PixelDraw;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.ModelStats;

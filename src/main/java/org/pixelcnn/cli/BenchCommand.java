@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
-import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.bench.BenchReport;

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pixelcnn.backend.Backends;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
