@@ -7,6 +7,9 @@ import org.pixelcnn.backend.Backends;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
 import org.pixelcnn.data.ImageSet;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.cli.options.BackendOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.cli.options.DataOptions;
@@ -78,11 +81,30 @@ public final class EvalCommand implements Callable<Integer> {
             try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
                 Evaluator ev = new Evaluator(backendImpl, m, b);
                 ckpt.loadInto(backendImpl, ev.model(), raw);
-                bits = ev.bitsPerDim(test);
+                bits = evaluate(ev, test, kind, be);
             }
             print(kind, ds, ckpt, bits, be);
         }
         return 0;
+    }
+
+    /**
+     * Runs the evaluation with a progress bar (images) on a terminal, else one start line on stderr
+     * (stdout keeps only the result, for --json).
+     */
+    private double evaluate(Evaluator ev, ImageSet test, DatasetKind kind, String be) {
+        boolean terminal = System.console() != null;
+        if (!terminal) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf(Locale.ROOT, "evaluating test bits/dim on the %d %s test images (%s parameters, dropout off, backend %s)%n",
+                    test.count(), kind.flag(), LoadedCheckpoint.describe(raw), be);
+            err.flush();
+            return ev.bitsPerDim(test);
+        }
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(test.count()).setUnit(" images", 1)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
+            return ev.bitsPerDim(test, bar::stepTo);
+        }
     }
 
     /** The test split must be non-empty, of the model's image shape, and labelled within its classes when conditional. */

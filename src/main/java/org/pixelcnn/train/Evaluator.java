@@ -38,8 +38,17 @@ public final class Evaluator {
 
     /** Summed nats over the split; bits/dim = nats / (ln 2 * count * H*W*C). */
     public double nats(ImageSet split) {
+        return nats(split, done -> { });
+    }
+
+    /**
+     * As {@link #nats(ImageSet)}, telling {@code progress} the number of images done after every batch
+     * (on the calling thread).
+     */
+    public double nats(ImageSet split, java.util.function.IntConsumer progress) {
         ModelConfig c = model.config;
         double total = 0;
+        int done = 0;
         try (TestBatches batches = new TestBatches(split, model.batch)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
@@ -48,6 +57,8 @@ public final class Evaluator {
                 be.mixLogisticLoss(model.output().value, model.input().value, null, 1f, perImage,
                         model.batch, c.height(), c.width(), c.channels(), c.nrLogisticMix());
                 for (int i = 0; i < b.size(); i++) total += perImage[i];
+                done += b.size();
+                progress.accept(done);
             }
         }
         return total;
@@ -55,6 +66,11 @@ public final class Evaluator {
 
     /** bits/dim of the split. */
     public double bitsPerDim(ImageSet split) {
-        return nats(split) / (Math.log(2) * split.count() * model.config.dims());
+        return bitsPerDim(split, done -> { });
+    }
+
+    /** bits/dim of the split, with progress as {@link #nats(ImageSet, java.util.function.IntConsumer)}. */
+    public double bitsPerDim(ImageSet split, java.util.function.IntConsumer progress) {
+        return nats(split, progress) / (Math.log(2) * split.count() * model.config.dims());
     }
 }

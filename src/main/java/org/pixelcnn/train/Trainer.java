@@ -308,7 +308,8 @@ public final class Trainer implements AutoCloseable {
             System.arraycopy(imgs, 0, all, k * imgs.length, imgs.length);
         }
         Path grid = cfg.saveDir().resolve(cfg.dataSet() + "_sample" + epoch + ".png");
-        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255); // white borders, as train.py
+        // white borders, as train.py; small grids enlarged (nearest neighbour), as train.py's matplotlib figure is
+        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255, ImageGrid.autoScale(count, m.height(), m.width()));
         listener.saved(new TrainListener.SaveReport(lastCheckpoint, grid, metrics.file(), stepsPerEpoch, cfg.dataSet()));
     }
 
