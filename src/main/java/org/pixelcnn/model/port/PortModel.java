@@ -46,7 +46,19 @@ public record PortModel(int nrResnet, int nrFilters, int nrLogisticMix, int chan
     }
 
     private static final String FIRST = "u_init.conv.weight_v";
+    private static final String DATA_PARALLEL = "module.";
     private static final String LAST = "nin_out.lin_a.weight_v";
+
+    /**
+     * The state_dict without the {@code module.} prefix that {@code nn.DataParallel} puts on every key;
+     * unchanged when any key lacks it.
+     */
+    public static Map<String, TorchTensor> withoutDataParallelPrefix(Map<String, TorchTensor> sd) {
+        if (sd.isEmpty() || !sd.keySet().stream().allMatch(k -> k.startsWith(DATA_PARALLEL))) return sd;
+        Map<String, TorchTensor> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, TorchTensor> e : sd.entrySet()) out.put(e.getKey().substring(DATA_PARALLEL.length()), e.getValue());
+        return out;
+    }
 
     /**
      * Reads the hyper-parameters from tensor names and shapes: the channel count and nr_filters from

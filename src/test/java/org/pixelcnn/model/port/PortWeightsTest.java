@@ -110,6 +110,17 @@ class PortWeightsTest {
     }
 
     @Test
+    void aDataParallelPrefixIsDroppedOnlyFromEveryKey() {
+        Map<String, TorchTensor> good = TorchStateDict.read(PortFixture.load("gray").pth());
+        Map<String, TorchTensor> wrapped = new LinkedHashMap<>();
+        good.forEach((k, v) -> wrapped.put("module." + k, v));
+        Map<String, TorchTensor> back = PortModel.withoutDataParallelPrefix(wrapped);
+        assertEquals(new java.util.ArrayList<>(good.keySet()), new java.util.ArrayList<>(back.keySet()));
+        wrapped.put("extra", good.get("nin_out.lin_a.bias"));
+        assertEquals(wrapped, PortModel.withoutDataParallelPrefix(wrapped), "one key without the prefix: left as it is");
+    }
+
+    @Test
     void whatTheImportDoesNotRecogniseIsRefusedNamingTheKey() {
         Map<String, TorchTensor> good = TorchStateDict.read(PortFixture.load("gray").pth());
 
