@@ -1,6 +1,7 @@
 package org.pixelcnn.cli;
 
 import org.pixelcnn.backend.AdamPolyak;
+import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.data.sets.DatasetKind;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.io.Checkpoint;
@@ -14,6 +15,7 @@ import org.pixelcnn.model.port.PortWeights;
 import org.pixelcnn.train.TrainingCheckpoint;
 import org.pixelcnn.train.TrainingCheckpoint.RunInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,11 +54,12 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--image_shape", paramLabel = "HxWxC", description = "Image shape of the model (default: 32x32x3, or 28x28x1 for one-channel models, as the port's main.py)")
     String imageShape;
 
-    @Option(names = {"-d", "--data_set"}, description = "The data set the model was trained on, recorded as eval's and score's default (default: cifar for 32x32x3, mnist for 28x28x1)")
+    @Option(names = {"-d", "--data_set"}, paramLabel = "NAME", completionCandidates = DatasetKind.Names.class,
+            description = "The data set the model was trained on, recorded as eval's and score's default: ${COMPLETION-CANDIDATES} (default: cifar for 32x32x3, mnist for 28x28x1)")
     String dataSet;
 
-    @Option(names = "--verbose", description = "Stack traces on errors")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {

@@ -9,14 +9,17 @@ import org.pixelcnn.data.ImageSet;
 import org.pixelcnn.data.format.NpyFormat;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
-import org.pixelcnn.data.sets.Datasets;
 import org.pixelcnn.data.sets.UserImages;
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
+import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.AtomicOutput;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.io.BitsHeatmap;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -58,17 +61,11 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
     Path checkpoint;
 
-    @Option(names = {"-d", "--data_set"}, description = "Score a split of this data set: cifar, imagenet, mnist, fashion-mnist or folder (default, without --images: the checkpoint's)")
-    String dataSet;
+    @Mixin
+    DataOptions data;
 
-    @Option(names = {"-i", "--data_dir"}, description = "Location for the dataset (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
-    Path dataDir;
-
-    @Option(names = "--split", defaultValue = "test", description = "train or test (default ${DEFAULT-VALUE})")
+    @Option(names = "--split", defaultValue = "test", description = "The data set's split to score: train or test (default ${DEFAULT-VALUE}; without --images and --data_set, the checkpoint's data set)")
     String split;
-
-    @Option(names = "--no_download", description = "Never download a missing data set")
-    boolean noDownload;
 
     @Option(names = "--images", paramLabel = "PATH", description = "Score these images instead: a PNG/JPEG file, a folder of them, or a uint8 .npy (NHWC)")
     Path images;
@@ -94,14 +91,14 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
     Integer batch;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
-    String backend;
-
     @Option(names = "--progress", defaultValue = "auto", description = "Progress bar on stderr: auto (when on a terminal), on, off")
     String progress;
 
-    @Option(names = "--verbose", description = "Stack traces on errors")
-    boolean verbose;
+    @Mixin
+    BackendOptions backend;
+
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     /** What is scored: the images, a name column (header and one value per image), and a description. */
     private record Source(ImageSet set, String column, List<String> names, String what) {
@@ -114,7 +111,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (!split.equals("train") && !split.equals("test")) throw new BadInputException("--split must be train or test, not '" + split + "'");
         if (!progress.equals("auto") && !progress.equals("on") && !progress.equals("off"))
             throw new BadInputException("--progress must be auto, on or off, not '" + progress + "'");
-        if (images != null && dataSet != null) throw new BadInputException("--images and --data_set: give one of them, not both");
+        if (images != null && data.name() != null) throw new BadInputException("--images and --data_set: give one of them, not both");
         try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
             ModelConfig m = ckpt.info().model();
             Source src = images != null ? images(m, ckpt) : dataSet(m, ckpt);
@@ -124,9 +121,9 @@ public final class ScoreCommand implements Callable<Integer> {
                         + " but the model in " + ckpt.file() + " expects " + m.height() + "x" + m.width() + "x" + m.channels()
                         + " (score does not resize or convert images)");
             int b = Math.min(set.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
-            String be = Backends.resolve(backend);
+            String be = backend.resolve();
             Summary s;
-            try (Backend backendImpl = Backends.create(be, 0, 1)) {
+            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
                 boolean subpixels = perPixel != null || heatmap != null;
                 Evaluator ev = new Evaluator(backendImpl, m, b, subpixels);
                 ckpt.loadInto(backendImpl, ev.model(), raw);
@@ -166,10 +163,10 @@ public final class ScoreCommand implements Callable<Integer> {
 
     private Source dataSet(ModelConfig m, LoadedCheckpoint ckpt) {
         if (label != null) throw new BadInputException("--label applies to --images only; a data set's images keep their own labels");
-        String setName = dataSet != null ? dataSet : ckpt.info().dataSet();
-        if (setName == null) throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set or --images");
-        DatasetKind kind = DatasetKind.parse(setName);
-        Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
+        if (data.name() == null && ckpt.info().dataSet() == null)
+            throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set or --images");
+        DatasetKind kind = data.kind(ckpt.info().dataSet());
+        Dataset ds = data.load(ckpt.info().dataSet(), System.err);
         ImageSet set = split.equals("train") ? ds.train() : ds.test();
         if (set.count() == 0) throw new BadInputException(set.source() + ": the " + split + " split has no images");
         if (m.numClasses() > 0) {

@@ -32,7 +32,6 @@ public final class Evaluator {
     private final Backend be;
     private final PixelCnnPP model;
     private final double[] perImage;
-    private final float[] hostX, hostH;
     private final Buf subpixels;
     private final float[] hostSubpixels;
 
@@ -51,8 +50,6 @@ public final class Evaluator {
         this.be = be;
         this.model = new PixelCnnPP(be, cfg, batch, false);
         this.perImage = new double[batch];
-        this.hostX = new float[(int) model.input().size()];
-        this.hostH = cfg.numClasses() > 0 ? new float[batch * cfg.numClasses()] : null;
         this.subpixels = subpixels ? be.alloc(model.input().size()) : null;
         this.hostSubpixels = subpixels ? new float[(int) model.input().size()] : null;
     }
@@ -69,9 +66,18 @@ public final class Evaluator {
 
     /** Summed nats over the split; bits/dim = nats / (ln 2 * count * H*W*C). */
     public double nats(ImageSet split) {
+        return nats(split, done -> { });
+    }
+
+    /**
+     * As {@link #nats(ImageSet)}, telling {@code progress} the number of images done after every batch
+     * (on the calling thread).
+     */
+    public double nats(ImageSet split, java.util.function.IntConsumer progress) {
         double[] total = {0};
         score(split, false, (first, count, nats, sub) -> {
             for (int i = 0; i < count; i++) total[0] += nats[i];
+            progress.accept(first + count);
         });
         return total[0];
     }
@@ -79,8 +85,8 @@ public final class Evaluator {
     /**
      * Runs the network over the split in order, batch by batch, and hands each batch's per-image nats
      * (from {@link Backend#mixLogisticLoss}) and, with {@code withSubpixels}, the nats of every
-     * sub-pixel ({@link Backend#mixLogisticSubpixelNll}) to the sink. Class-conditional models use the
-     * split's labels.
+     * sub-pixel ({@link Backend#mixLogisticSubpixelNll}) to the sink, on the calling thread.
+     * Class-conditional models use the split's labels.
      *
      * @throws IllegalStateException when sub-pixels are asked for but the evaluator was built without them
      */
@@ -91,14 +97,7 @@ public final class Evaluator {
         try (TestBatches batches = new TestBatches(split, model.batch)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                java.util.Arrays.fill(hostX, 0f);
-                System.arraycopy(b.x(), 0, hostX, 0, b.x().length);
-                be.upload(hostX, 0, model.input().value, 0, hostX.length);
-                if (hostH != null && b.labels() != null) {
-                    java.util.Arrays.fill(hostH, 0f);
-                    for (int i = 0; i < b.size(); i++) hostH[i * c.numClasses() + b.labels()[i]] = 1f;
-                    be.upload(hostH, 0, model.classes(), 0, hostH.length);
-                }
+                model.load(b.x(), b.labels(), 0, b.size());
                 model.forward(Pass.eval());
                 be.mixLogisticLoss(model.output().value, model.input().value, null, 1f, perImage,
                         model.batch, c.height(), c.width(), c.channels(), c.nrLogisticMix());
@@ -117,6 +116,11 @@ public final class Evaluator {
 
     /** bits/dim of the split. */
     public double bitsPerDim(ImageSet split) {
-        return nats(split) / (Math.log(2) * split.count() * model.config.dims());
+        return bitsPerDim(split, done -> { });
+    }
+
+    /** bits/dim of the split, with progress as {@link #nats(ImageSet, java.util.function.IntConsumer)}. */
+    public double bitsPerDim(ImageSet split, java.util.function.IntConsumer progress) {
+        return nats(split, progress) / (Math.log(2) * split.count() * model.config.dims());
     }
 }
