@@ -64,7 +64,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--split", defaultValue = "test", description = "The data set's split to score: train or test (default ${DEFAULT-VALUE}; without --images and --data_set, the checkpoint's data set)")
+    @Option(names = "--split", defaultValue = "test", paramLabel = "train|test", description = "The data set's split to score: train or test (default ${DEFAULT-VALUE}; without --images and --data_set, the checkpoint's data set)")
     String split;
 
     @Option(names = "--images", paramLabel = "PATH", description = "Score these images instead: a PNG/JPEG file, a folder of them, or a uint8 .npy (NHWC)")
@@ -91,7 +91,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
     Integer batch;
 
-    @Option(names = "--progress", defaultValue = "auto", description = "Progress bar on stderr: auto (when on a terminal), on, off")
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|on|off", description = "Progress bar on stderr: auto (when on a terminal), on, off")
     String progress;
 
     @Mixin
