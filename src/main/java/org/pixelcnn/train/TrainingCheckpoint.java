@@ -116,6 +116,26 @@ public final class TrainingCheckpoint {
         return Checkpoint.save(saveDir, c);
     }
 
+    /**
+     * Writes parameters from elsewhere (an imported model) as the checkpoint a run starts from: step 0,
+     * Polyak averages equal to the parameters, Adam moments zero, the data order at its start for
+     * info.seed() (so that {@code train --load_params} with that --seed continues from it), atomically.
+     *
+     * @param target a checkpoint file name, or a save directory (then {@code checkpoint-0.safetensors} in it)
+     * @param toDir  whether target is a save directory (created when missing)
+     * @param ps     the parameters' names, shapes and offsets
+     * @param flat   the parameter values laid out as ps
+     * @return the file written
+     * @throws BadInputException when it cannot be written
+     */
+    public static Path saveInitial(Path target, boolean toDir, ParamStore ps, float[] flat, RunInfo info) {
+        float[] zeros = new float[flat.length];
+        long[] rng = {info.seed(), 0, 0}; // the trainer's data-order state: seed, epoch, batch
+        CheckpointContents c = new CheckpointContents(0, info.learningRate(), rng, info.toJson(),
+                group(ps, flat), group(ps, flat.clone()), group(ps, zeros), group(ps, zeros));
+        return toDir ? Checkpoint.save(target, c) : Checkpoint.saveAs(target, c);
+    }
+
     /** Reads one group of an open, validated checkpoint into a flat block laid out as ps. */
     public static float[] readFlat(CheckpointReader reader, Checkpoint.Group group, ParamStore ps) {
         float[] flat = new float[Math.toIntExact(ps.total())];
