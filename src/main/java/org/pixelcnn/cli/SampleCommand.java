@@ -5,6 +5,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.PixelCnnPP;
@@ -13,6 +15,7 @@ import org.pixelcnn.sample.NpyWriter;
 import org.pixelcnn.sample.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -51,8 +54,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed; the same seed and --batch give identical images (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--label", paramLabel = "K", description = "Class of every image (class-conditional models only; default: labels cycle 0..K-1)")
-    Integer label;
+    @Option(names = "--label", paramLabel = "K", description = "Class of every image, by index or by name (class-conditional models only; default: labels cycle 0..K-1)")
+    String label;
 
     @Option(names = "--out", required = true, paramLabel = "PNG", description = "The PNG grid to write")
     Path out;
@@ -66,14 +69,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Images sampled at once (default: min(--count, 16))")
     Integer batch;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
-    String backend;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--progress", defaultValue = "auto", description = "Progress bar on stderr: auto (when on a terminal), on, off")
     String progress;
 
-    @Option(names = "--verbose", description = "Stack traces on errors")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {
@@ -87,10 +90,10 @@ public final class SampleCommand implements Callable<Integer> {
         try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
             ModelConfig m = ckpt.info().model();
             int[] labels = labels(ckpt, m);
-            String be = Backends.resolve(backend);
+            String be = backend.resolve();
             long start = System.nanoTime();
             byte[] images;
-            try (Backend backendImpl = Backends.create(be, 0, 1)) {
+            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
                 PixelCnnPP model = new PixelCnnPP(backendImpl, m, b, false);
                 ckpt.loadInto(backendImpl, model, raw);
                 images = draw(new Sampler(backendImpl, model), m, b, labels);
@@ -115,10 +118,9 @@ public final class SampleCommand implements Callable<Integer> {
                 throw new BadInputException("--label: " + ckpt.file() + " holds an unconditional model (trained without --class_conditional)");
             return null;
         }
-        if (label != null && (label < 0 || label >= k))
-            throw new BadInputException("--label " + label + ": " + ckpt.file() + " holds a model of " + k + " classes (0.." + (k - 1) + ")");
+        Integer fixed = label == null ? null : ckpt.classIndex(label, k);
         int[] y = new int[count];
-        for (int i = 0; i < count; i++) y[i] = label != null ? label : i % k;
+        for (int i = 0; i < count; i++) y[i] = fixed != null ? fixed : i % k;
         return y;
     }
 
