@@ -92,4 +92,19 @@ public final class Deconv2d {
             be.axpy(1f, scratch, dx);
         }
     }
+
+    /** W = g V / ||V|| recomputed from the current parameters (once per use of {@link #weight()} outside forward). */
+    public void computeWeight(Backend be) {
+        wn.computeW(be);
+    }
+
+    /** W after the last {@link #computeWeight} or forward: [fh, fw, cout, cin] as V: per tap [out channels, in channels] (geom.cin x geom.cout). */
+    public Buf weight() {
+        return wn.w;
+    }
+
+    /** The bias b [cout (= geom.cin)]. */
+    public Buf bias() {
+        return wn.b.value();
+    }
 }
