@@ -268,6 +268,42 @@ public final class CudaBackend implements Backend {
         red.biasBackward(c(dy), rows, channels, c(db));
     }
 
+    // ---------------------------------------------------------------- position-major windows
+
+    private static void checkPositions(int p0, int count, int positions, String op) {
+        if (p0 < 0 || count < 0 || p0 + count > positions)
+            throw new IndexOutOfBoundsException(op + ": positions [" + p0 + ", " + (p0 + count) + ") outside [0, " + positions + ")");
+    }
+
+    @Override
+    public void gatherWindows(ConvGeom g, Buf x, int p0, int count, Buf col) {
+        bind();
+        checkPositions(p0, count, g.ho() * g.wo(), "gatherWindows");
+        long total = (long) count * g.n() * g.fh() * g.fw() * g.cin();
+        if (total > 0)
+            k.grid1d(Kernel.GATHER_WINDOWS, total).p(x).p(col).i(g.n()).i(g.h()).i(g.w()).i(g.cin()).i(g.wo()).i(g.fh()).i(g.fw())
+                    .i(g.stride()).i(g.padTop()).i(g.padLeft()).i(p0).i(count).go();
+    }
+
+    @Override
+    public void gatherWindowsTransposed(ConvGeom g, Buf x, int p0, int count, Buf col) {
+        bind();
+        checkPositions(p0, count, g.h() * g.w(), "gatherWindowsTransposed");
+        long total = (long) count * g.n() * g.fh() * g.fw() * g.cout();
+        if (total > 0)
+            k.grid1d(Kernel.GATHER_WINDOWS_TRANSPOSED, total).p(x).p(col).i(g.n()).i(g.w()).i(g.ho()).i(g.wo()).i(g.cout()).i(g.fh())
+                    .i(g.fw()).i(g.stride()).i(g.padTop()).i(g.padLeft()).i(p0).i(count).go();
+    }
+
+    @Override
+    public void transposeTaps(Buf w, Buf wt, int taps, int rows, int cols) {
+        bind();
+        long total = (long) taps * rows * cols;
+        if (w.size() < total || wt.size() < total)
+            throw new IllegalArgumentException("transposeTaps of " + taps + "x" + rows + "x" + cols + " on buffers of " + w.size() + " and " + wt.size());
+        if (total > 0) k.grid1d(Kernel.TRANSPOSE_TAPS, total).p(w).p(wt).i(taps).i(rows).i(cols).go();
+    }
+
     // ---------------------------------------------------------------- weight norm
 
     @Override
