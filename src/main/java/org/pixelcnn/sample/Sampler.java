@@ -9,6 +9,7 @@ import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * Raster-order generation as train.py does it: start from zeros, run the network once per pixel
@@ -23,7 +24,7 @@ import java.util.SplittableRandom;
  * the same outputs as the full network (the tests compare them bit for bit with one teacher-forced
  * pass), at about half the cost of running all H rows for every pixel.
  */
-public final class Sampler {
+public final class Sampler implements ImageSampler {
     /**
      * Sees the network's output just before a position is sampled: l [batch,rows,W,P] (P = 10M for
      * C = 3, 3M for C = 1) for the top rows of the images as they stand, positions [position, H*W) not
@@ -46,6 +47,7 @@ public final class Sampler {
     private final Buf uMix, u;
     private final float[] hostMix, hostU;
     private PositionObserver observer;
+    private IntConsumer listener;
 
     /** @param model an eval network (its batch is the number of images sampled at once) */
     public Sampler(Backend be, PixelCnnPP model) {
@@ -88,13 +90,51 @@ public final class Sampler {
         return this;
     }
 
+    @Override
+    public ModelConfig config() {
+        return model.config;
+    }
+
+    /** The model's batch. */
+    @Override
+    public int batch() {
+        return model.batch;
+    }
+
+    @Override
+    public Sampler onPosition(IntConsumer listener) {
+        this.listener = listener;
+        return this;
+    }
+
     /**
      * Samples a batch. labels (length batch) set the classes of a class-conditional model (ignored
      * otherwise). Returns the images as uint8 NHWC.
      */
+    @Override
     public byte[] sample(long seed, int[] labels) {
         be.fill(model.input().value, 0f);
         return continueFrom(0, seed, labels);
+    }
+
+    /** Writes the prefix into model.input() and continues from startPosition; the prefix bytes are returned as given. */
+    @Override
+    public byte[] complete(byte[] prefix, int startPosition, long seed, int[] labels) {
+        ModelConfig c = model.config;
+        int positions = c.height() * c.width();
+        if (prefix == null || prefix.length != model.input().size())
+            throw new IllegalArgumentException("prefix of " + (prefix == null ? 0 : prefix.length) + " bytes for " + model.batch + " images of "
+                    + c.height() + "x" + c.width() + "x" + c.channels());
+        if (startPosition < 0 || startPosition > positions)
+            throw new IllegalArgumentException("start position " + startPosition + " outside [0, " + positions + "]");
+        float[] x = PixelScaling.toUnit(prefix);
+        be.upload(x, 0, model.input().value, 0, x.length);
+        byte[] out = continueFrom(startPosition, seed, labels);
+        for (int b = 0; b < model.batch; b++) {
+            int at = b * positions * c.channels();
+            System.arraycopy(prefix, at, out, at, startPosition * c.channels());
+        }
+        return out;
     }
 
     /**
@@ -130,6 +170,7 @@ public final class Sampler {
             be.upload(hostU, 0, u, 0, hostU.length);
             be.mixLogisticSample(net.output().value, uMix, u, net.input().value, model.batch, net.config.height(), c.width(),
                     c.channels(), c.nrLogisticMix(), y, pos % c.width());
+            if (listener != null) listener.accept(pos);
         }
         if (net != null) copyTop(net, false);
         float[] x = new float[(int) model.input().size()];
