@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link PathTolerance} (its products have other shapes, so not bit for bit), for C = 1 and 3,
  * unconditional and class-conditional, square and non-square images whose half and quarter resolutions
  * are even and odd (the model requires H and W divisible by 4), batch 1 and more, all three
- * nonlinearities, nr_resnet 1 and 2; each activation is computed once; a prefix is kept.
+ * nonlinearities, nr_resnet 0, 1 and 2; each activation is computed once; a prefix is kept.
  */
 class CachedSamplerTest {
     static CpuBackend be;
@@ -55,6 +55,7 @@ class CachedSamplerTest {
     @ParameterizedTest(name = "C={0} K={1} {2}x{3} batch {4} nr_resnet {5} {6}")
     @CsvSource({
             "1, 0, 8, 8, 1, 1, concat_elu",
+            "1, 0, 8, 8, 2, 0, concat_elu",
             "3, 0, 8, 12, 2, 1, concat_elu",
             "3, 4, 12, 8, 3, 1, concat_elu",
             "1, 3, 4, 4, 2, 2, elu",
