@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench}: how fast this machine trains and samples a named model configuration
  * ({@link BenchConfig}: S, S1, M, D = the default model), on random data: training images/s (median
- * training step: forward, loss, backward, Adam + Polyak), sampling images/s (median sampling step: one
- * eval forward pass plus the mixture sample at one position; H*W steps per image), forward FLOPs per
- * image ({@link ModelStats}), achieved GFLOP/s (training counted as 3x forward) and, on a GPU in the
+ * training step: forward, loss, backward, Adam + Polyak), sampling images/s of the cached sampler
+ * (median over whole batches: {@code sample_images_per_s}) and of the naive one (its cropped networks
+ * timed band by band: {@code sample_naive_images_per_s}) for the same model and batch, the full network
+ * at one position, forward FLOPs per image ({@link ModelStats}), achieved GFLOP/s (training counted as 3x forward) and, on a GPU in the
  * {@link org.pixelcnn.bench.PeakFlops} table, the fraction of the device's datasheet peak for the
  * precision. {@code --json} prints one JSON object; {@code --profile} adds the time per Backend operation.
  *
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
  * and exit code 2 ({@link BadInputException}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure training and sampling images/s of a named model configuration on this machine.")
+        description = "Measure training and sampling (cached and naive sampler) images/s of a named model configuration on this machine.")
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "D", description = "S, S1, M or D (the default model: 5/160/10 at 3x32x32); default ${DEFAULT-VALUE}.")
@@ -53,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "tf32", description = "CUDA convolutions and GEMMs: fp32 or tf32 (default ${DEFAULT-VALUE}); ignored on the CPU.")
     String precision;
 
-    @Option(names = "--profile", description = "Also print the time per Backend operation of a training and a sampling step.")
+    @Option(names = "--profile", description = "Also print the time per Backend operation of a training step, a full-network sampling step and a cached sampler batch.")
     boolean profile;
 
     @Option(names = "--json", description = "Print one JSON object instead of the table.")

@@ -117,6 +117,52 @@ public final class Sampler implements ImageSampler {
         return continueFrom(0, seed, labels);
     }
 
+    /**
+     * Sets the classes (labels, length batch; ignored for unconditional models) and copies the model's
+     * parameters and classes into the cropped networks: what {@link #continueFrom} does before its first position.
+     */
+    public void prepare(int[] labels) {
+        ModelConfig c = model.config;
+        if (c.numClasses() > 0) {
+            float[] h = new float[model.batch * c.numClasses()];
+            for (int b = 0; b < model.batch; b++) h[b * c.numClasses() + labels[b]] = 1f;
+            be.upload(h, 0, model.classes(), 0, h.length);
+        }
+        for (PixelCnnPP top : tops) {
+            be.copy(model.params().values(), top.params().values());
+            if (c.numClasses() > 0) be.copy(model.classes(), top.classes());
+        }
+    }
+
+    /**
+     * Samples positions [from, to) in raster order into model.input() with the uniforms of rng, after
+     * {@link #prepare}: the body of {@link #continueFrom}, public so that bench can time the positions of
+     * every band of rows (the cropped networks differ in cost).
+     */
+    public void samplePositions(int from, int to, SplittableRandom rng) {
+        ModelConfig c = model.config;
+        PixelCnnPP net = null;
+        for (int pos = from; pos < to; pos++) {
+            int y = pos / c.width();
+            PixelCnnPP next = networkFor(y);
+            if (next != net) {
+                if (net != null) copyTop(net, false);
+                copyTop(next, true);
+                net = next;
+            }
+            net.forward(Pass.eval());
+            if (observer != null) observer.beforeSample(pos, net.output().value, net.config.height());
+            for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
+            for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
+            be.upload(hostMix, 0, uMix, 0, hostMix.length);
+            be.upload(hostU, 0, u, 0, hostU.length);
+            be.mixLogisticSample(net.output().value, uMix, u, net.input().value, model.batch, net.config.height(), c.width(),
+                    c.channels(), c.nrLogisticMix(), y, pos % c.width());
+            if (listener != null) listener.accept(pos);
+        }
+        if (net != null) copyTop(net, false);
+    }
+
     /** Writes the prefix into model.input() and continues from startPosition; the prefix bytes are returned as given. */
     @Override
     public byte[] complete(byte[] prefix, int startPosition, long seed, int[] labels) {
@@ -142,37 +188,8 @@ public final class Sampler implements ImageSampler {
      * it. Returns the images as uint8 NHWC.
      */
     public byte[] continueFrom(int startPosition, long seed, int[] labels) {
-        ModelConfig c = model.config;
-        if (c.numClasses() > 0) {
-            float[] h = new float[model.batch * c.numClasses()];
-            for (int b = 0; b < model.batch; b++) h[b * c.numClasses() + labels[b]] = 1f;
-            be.upload(h, 0, model.classes(), 0, h.length);
-        }
-        for (PixelCnnPP top : tops) {
-            be.copy(model.params().values(), top.params().values());
-            if (c.numClasses() > 0) be.copy(model.classes(), top.classes());
-        }
-        SplittableRandom rng = new SplittableRandom(seed);
-        PixelCnnPP net = null;
-        for (int pos = startPosition; pos < c.height() * c.width(); pos++) {
-            int y = pos / c.width();
-            PixelCnnPP next = networkFor(y);
-            if (next != net) {
-                if (net != null) copyTop(net, false);
-                copyTop(next, true);
-                net = next;
-            }
-            net.forward(Pass.eval());
-            if (observer != null) observer.beforeSample(pos, net.output().value, net.config.height());
-            for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            be.upload(hostMix, 0, uMix, 0, hostMix.length);
-            be.upload(hostU, 0, u, 0, hostU.length);
-            be.mixLogisticSample(net.output().value, uMix, u, net.input().value, model.batch, net.config.height(), c.width(),
-                    c.channels(), c.nrLogisticMix(), y, pos % c.width());
-            if (listener != null) listener.accept(pos);
-        }
-        if (net != null) copyTop(net, false);
+        prepare(labels);
+        samplePositions(startPosition, model.config.height() * model.config.width(), new SplittableRandom(seed));
         float[] x = new float[(int) model.input().size()];
         be.download(model.input().value, 0, x, 0, x.length);
         byte[] out = new byte[x.length];
