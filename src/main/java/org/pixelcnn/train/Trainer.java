@@ -22,7 +22,7 @@ import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.sample.ImageGrid;
-import org.pixelcnn.sample.Sampler;
+import org.pixelcnn.sample.CachedSampler;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
     private LoaderState loaderState = LoaderState.START;
     private Path lastCheckpoint;
     private int stepsPerEpoch = 1;
-    private Sampler sampler;
+    private CachedSampler sampler;
     private double lastTrainBits = Double.NaN, lastTestBits = Double.NaN;
 
     /**
@@ -389,11 +389,11 @@ public final class Trainer implements AutoCloseable {
         lastCheckpoint = TrainingCheckpoint.save(cfg.saveDir(), r0, step, schedule.at(Math.max(1, step)), rng, info);
         // samples from the Polyak averages, --num_samples batches, tiled like the original
         evaluator.setParams(r0.ema);
-        if (sampler == null) sampler = new Sampler(r0.be, evaluator.model()); // built once: its networks live in the backend's memory
         ModelConfig m = cfg.model();
         int n = cfg.batchSize();
+        if (sampler == null) sampler = new CachedSampler(r0.be, evaluator.model(), n); // built once: its caches live in the backend's memory
         int count = Math.max(1, cfg.numSamples()) * n;
-        out.printf("sampling %d images (one network pass per pixel, %d passes)%n", count, Math.max(1, cfg.numSamples()) * m.height() * m.width());
+        out.printf("sampling %d images (cached sampler: each activation computed once)%n", count);
         byte[] all = new byte[count * (int) m.dims()];
         for (int k = 0; k < Math.max(1, cfg.numSamples()); k++) {
             int[] labels = new int[n];
