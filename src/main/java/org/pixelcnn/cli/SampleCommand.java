@@ -207,7 +207,7 @@ public final class SampleCommand implements Callable<Integer> {
                     int batchNo = k + 1;
                     sampler.onPosition(pos -> {
                         bar.stepBy(real);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " batch %d/%d, position %d/%d", batchNo, batches, pos + 1, m.height() * m.width()));
+                        bar.setExtraMessage(String.format(Locale.ROOT, " batch %d/%d pos %d", batchNo, batches, pos + 1));
                     });
                 }
                 byte[] imgs;

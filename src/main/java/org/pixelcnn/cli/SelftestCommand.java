@@ -13,6 +13,7 @@ import org.pixelcnn.selftest.ModelParity;
 import org.pixelcnn.selftest.OpCases;
 import org.pixelcnn.selftest.Parity;
 import org.pixelcnn.selftest.Parity.Result;
+import org.pixelcnn.selftest.SamplerParity;
 import org.pixelcnn.selftest.Shapes;
 import org.pixelcnn.selftest.TrainingParity;
 import org.pixelcnn.io.BadInputException;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Spec;
  * {@code selftest --backend cuda [--precision fp32|tf32]}: every Backend operation, forward and backward,
  * on fresh random inputs at the default model's shapes (batch 16, 32x32, 160 filters) and at odd shapes,
  * on the GPU against the CPU backend; then whole small models (data-dependent init, forward, backward,
- * loss, three training steps) on both, and the autoregressive property on the GPU; then data-parallel
+ * loss, three training steps) on both, and the autoregressive property on the GPU; the cached sampler on
+ * the GPU against a teacher-forced pass there (model bound) and, in fp32, its images against the naive
+ * sampler on the GPU and the cached sampler on the CPU ({@link SamplerParity}); then data-parallel
  * training with three GPU replicas (device contexts) sharing the GPU ({@link TrainingParity}): the device
  * ring all-reduce of 1, 2 and 3 replicas against a float64 sum (bound 1e-6) and bit-identical across
  * replicas and to the CPU ring (bound 0), one step of 2 replicas of batch 4 against 1 replica of batch 8
@@ -99,6 +102,11 @@ public final class SelftestCommand implements Callable<Integer> {
             for (Result r : mp.compare(new ModelConfig(1, 32, 5, Nonlinearity.CONCAT_ELU, 16, 16, 3, 10, 0.5f), 4, modelBound)) report(out, results, r);
             for (Result r : mp.compare(new ModelConfig(1, 16, 3, Nonlinearity.ELU, 8, 12, 1, 0, 0.3f), 3, modelBound)) report(out, results, r);
             report(out, results, mp.causality(new ModelConfig(1, 16, 2, Nonlinearity.CONCAT_ELU, 16, 16, 3, 0, 0.5f)));
+            SamplerParity sp = new SamplerParity(cpu, gpu, seed);
+            for (Result r : sp.compare(new ModelConfig(1, 32, 5, Nonlinearity.CONCAT_ELU, 16, 16, 3, 10, 0.5f), 4, modelBound, p == Precision.FP32))
+                report(out, results, r);
+            for (Result r : sp.compare(new ModelConfig(2, 16, 3, Nonlinearity.ELU, 12, 8, 1, 0, 0.5f), 3, modelBound, p == Precision.FP32))
+                report(out, results, r);
             out.printf("selftest: device arena peak %.1f MiB of %.1f MiB%n", gpu.arena().peakBytes() / 1048576.0, gpu.arena().capacityBytes() / 1048576.0);
             replicaChecks(out, results, cpu, p, modelBound);
         } catch (RuntimeException | Error e) {

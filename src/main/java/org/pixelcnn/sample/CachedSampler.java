@@ -119,9 +119,10 @@ public final class CachedSampler implements ImageSampler {
 
     /**
      * The images of the last batch as the network saw them: float32 NHWC [batch, H, W, C] in [-1, 1], the
-     * samples before their rounding to pixels (package-private: the tests run a teacher-forced pass on them).
+     * samples before their rounding to pixels, which the next positions were conditioned on (a teacher-forced
+     * pass over them reproduces the mixture parameters the sampler used). Downloads (synchronises).
      */
-    float[] lastImages() {
+    public float[] lastImages() {
         int positions = config.height() * config.width(), c = config.channels();
         float[] x = new float[hostImage.length];
         be.download(graph.image.buf, 0, hostImage, 0, hostImage.length);

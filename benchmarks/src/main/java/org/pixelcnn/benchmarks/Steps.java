@@ -24,7 +24,9 @@ import org.pixelcnn.model.ModelStats;
  * S = 1/32/5 at batch 16; {@code batch} &gt; 0 overrides), the same work as the {@code bench} command
  * ({@link StepRig}): {@link #trainStep} = upload, forward (dropout on), loss and gradient, backward,
  * gradient check, Adam + Polyak (one replica: no all-reduce); {@link #sampleStep} = one eval forward
- * pass plus the mixture sample of one position. Time per step after a synchronisation. The CPU needs
+ * pass plus the mixture sample of one position; {@link #cachedSampleBatch} = a whole batch of images
+ * with the cached sampler (every position; its first call also builds the sampler's caches, in warm-up).
+ * Time per step (per batch for the cached sampler) after a synchronisation. The CPU needs
  * about 1 GB per image of batch for D in training: use {@code -p shapes=S} or {@code -p batch=2} there.
  */
 @State(Scope.Thread)
@@ -70,6 +72,14 @@ public class Steps {
         double nats = rig.trainStep(++t);
         be.synchronize();
         return nats;
+    }
+
+    @Benchmark
+    public byte[] cachedSampleBatch() {
+        if (be == null) return null;
+        byte[] images = rig.sampleBatchCached(pos++);
+        be.synchronize();
+        return images;
     }
 
     @Benchmark
