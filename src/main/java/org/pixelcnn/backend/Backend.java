@@ -40,6 +40,21 @@ public interface Backend extends AutoCloseable {
     /** Waits for all queued work (no-op on the CPU). */
     void synchronize();
 
+    /**
+     * Memory of a backend's tensors, in bytes.
+     *
+     * @param peakBytes     the most in use at once so far (CPU: everything {@link #alloc} has handed out,
+     *                      which is never freed before {@link #close}; CUDA: the device arena's high-water mark)
+     * @param capacityBytes what the backend may use at most (CUDA: the arena, allocated once up front), or
+     *                      -1 where only the machine bounds it (the CPU's native memory)
+     * @param device        where the memory is: "host memory" or the GPU's name
+     */
+    record Memory(long peakBytes, long capacityBytes, String device) {
+    }
+
+    /** This backend's memory use so far (see {@link Memory}). */
+    Memory memory();
+
     // ---------------------------------------------------------------- dense algebra
 
     /**
@@ -194,6 +209,15 @@ public interface Backend extends AutoCloseable {
      * with P = 10M (c = 3) or 3M (c = 1). Synchronises.
      */
     double mixLogisticLoss(Buf l, Buf x, Buf dl, float gradScale, double[] perImage, int n, int h, int w, int c, int nrMix);
+
+    /**
+     * Negative log-likelihood of every sub-pixel in nats, overwrite: out [n,h,w,c] with out[.., c] =
+     * -log p(x_c | x_0..x_{c-1} of the pixel), the mixture's own autoregressive split of the pixel's
+     * likelihood p(x_R) p(x_G | x_R) p(x_B | x_R, x_G) (Salimans et al. 2017, section 2.2); summed over
+     * c, the pixel's nats that {@link #mixLogisticLoss} adds up (C = 1: the same values). l and x as
+     * in {@link #mixLogisticLoss}. For per-pixel scores; no gradient.
+     */
+    void mixLogisticSubpixelNll(Buf l, Buf x, Buf out, int n, int h, int w, int c, int nrMix);
 
     /**
      * Samples pixel (row, col) of every image from the mixture (nn.sample_from_discretized_mix_logistic)

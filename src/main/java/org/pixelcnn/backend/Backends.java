@@ -4,7 +4,6 @@ import org.pixelcnn.backend.cpu.CpuBackend;
 import org.pixelcnn.backend.cpu.CpuGradientAllReduce;
 import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.backend.cuda.CudaContext;
-import org.pixelcnn.backend.cuda.CudaException;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.CudaRingAllReduce;
 import org.pixelcnn.backend.cuda.Precision;

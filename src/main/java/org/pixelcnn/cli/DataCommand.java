@@ -1,16 +1,19 @@
 package org.pixelcnn.cli;
 
+import org.pixelcnn.cli.options.CommonOptions;
+import org.pixelcnn.cli.options.DataOptions;
+
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.pixelcnn.data.ChannelStats;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
-import org.pixelcnn.data.sets.Datasets;
 import org.pixelcnn.data.ImageSet;
 import org.pixelcnn.sample.ImageGrid;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,15 +38,8 @@ public final class DataCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-d", "--data_set"}, defaultValue = "cifar",
-            description = "cifar | imagenet | imagenet32 | imagenet64 | mnist | fashion-mnist | folder (default: ${DEFAULT-VALUE})")
-    String dataSet;
-
-    @Option(names = {"-i", "--data_dir"}, description = "Folder holding the data set (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
-    Path dataDir;
-
-    @Option(names = "--no_download", description = "Never download (CIFAR-10 is downloaded when missing, as in the original)")
-    boolean noDownload;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--preview", paramLabel = "PNG", description = "Write the first 64 training images (file order) as a PNG grid")
     Path preview;
@@ -51,13 +47,13 @@ public final class DataCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object")
     boolean json;
 
-    @Option(names = "--verbose", description = "Say where the files were found; stack traces on errors")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {
-        DatasetKind kind = DatasetKind.parse(dataSet);
-        Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
+        DatasetKind kind = data.kind("cifar");
+        Dataset ds = data.load("cifar", System.err);
         ChannelStats train = ChannelStats.of(ds.train());
         ChannelStats test = ChannelStats.of(ds.test());
         int previewCount = 0;
@@ -86,6 +82,12 @@ public final class DataCommand implements Callable<Integer> {
         o.addProperty("channels", ds.channels());
         o.addProperty("size_divisible_by_4", ds.sizeDivisibleBy4());
         o.addProperty("num_labels", ds.numLabels());
+        if (!ds.classNames().isEmpty()) {
+            JsonArray names = new JsonArray();
+            for (String n : ds.classNames()) names.add(n);
+            o.add("class_names", names);
+        }
+        o.addProperty("fingerprint", ds.identity().fingerprint());
         if (ds.numLabels() > 0) {
             o.add("train_label_counts", array(labelCounts(ds.train(), ds.numLabels())));
             o.add("test_label_counts", array(labelCounts(ds.test(), ds.numLabels())));
@@ -103,13 +105,14 @@ public final class DataCommand implements Callable<Integer> {
 
     private void printText(PrintWriter out, DatasetKind kind, Dataset ds, ChannelStats train, ChannelStats test, int previewCount) {
         out.printf(Locale.ROOT, "data set      %s%n", kind.flag());
-        if (verbose) out.printf(Locale.ROOT, "found in      %s%n  train       %s%n  test        %s%n", ds.where(), ds.train().source(), ds.test().source());
+        if (common.verbose()) out.printf(Locale.ROOT, "found in      %s%n  train       %s%n  test        %s%n", ds.where(), ds.train().source(), ds.test().source());
         out.printf(Locale.ROOT, "train         %d images%n", ds.train().count());
         out.printf(Locale.ROOT, "test          %d images%n", ds.test().count());
         out.printf(Locale.ROOT, "image shape   %dx%dx%d (HxWxC)%s%n", ds.height(), ds.width(), ds.channels(),
                 ds.sizeDivisibleBy4() ? "" : "  -- height and width must be divisible by 4 to train");
         if (ds.numLabels() > 0) {
             out.printf(Locale.ROOT, "labels        %d%n", ds.numLabels());
+            for (int k = 0; k < ds.classNames().size(); k++) out.printf(Locale.ROOT, "  %2d          %s%n", k, ds.classNames().get(k));
             out.printf(Locale.ROOT, "  train       %s%n", Arrays.toString(labelCounts(ds.train(), ds.numLabels())));
             out.printf(Locale.ROOT, "  test        %s%n", Arrays.toString(labelCounts(ds.test(), ds.numLabels())));
         } else {
@@ -117,6 +120,7 @@ public final class DataCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "channel mean  train %s  test %s  (pixel units)%n", format(train.mean()), format(test.mean()));
         out.printf(Locale.ROOT, "channel std   train %s  test %s  (pixel units)%n", format(train.std()), format(test.std()));
+        out.printf(Locale.ROOT, "fingerprint   %s (what a run records of its data, to recognise it again)%n", ds.identity().fingerprint());
         if (preview != null) out.printf(Locale.ROOT, "preview       %s (%d training images)%n", preview, previewCount);
     }
 

@@ -5,6 +5,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.PixelCnnPP;
@@ -16,6 +18,7 @@ import org.pixelcnn.sample.PrefixImages;
 import org.pixelcnn.sample.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -64,8 +67,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed; the same seed and --batch give identical images (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--label", paramLabel = "K", description = "Class of every image (class-conditional models only; default: labels cycle 0..K-1)")
-    Integer label;
+    @Option(names = "--label", paramLabel = "K", description = "Class of every image, by index or by name (class-conditional models only; default: labels cycle 0..K-1)")
+    String label;
 
     @Option(names = "--per_class", paramLabel = "N", description = "Class-conditional models: N images of each class, one grid row per class")
     Integer perClass;
@@ -93,14 +96,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Images sampled at once (default: min(--count, 16))")
     Integer batch;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
-    String backend;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--progress", defaultValue = "auto", description = "Progress bar on stderr: auto (when on a terminal), on, off")
     String progress;
 
-    @Option(names = "--verbose", description = "Stack traces on errors")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {
@@ -116,10 +119,10 @@ public final class SampleCommand implements Callable<Integer> {
             byte[] kept = prefix == null ? null : PrefixImages.read(prefix, n, m);
             int start = prefix == null ? 0 : rows * m.width();
             int b = Math.min(n, batch == null ? 16 : batch);
-            String be = Backends.resolve(backend);
+            String be = backend.resolve();
             long t0 = System.nanoTime();
             byte[] images;
-            try (Backend backendImpl = Backends.create(be, 0, 1)) {
+            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), arenaBytes(m, b))) {
                 images = draw(sampler(backendImpl, ckpt, m, b), m, n, labels, kept, start);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
@@ -160,6 +163,20 @@ public final class SampleCommand implements Callable<Integer> {
         return perClass * m.numClasses();
     }
 
+    /**
+     * Device bytes for a CUDA backend (ignored on the CPU): the naive sampler's eval network of b images and
+     * its cropped copies (4.5 networks, each about half the training floats an image) and eight parameter
+     * blocks; the cached sampler's network of one image and its caches (measured 0.12 of the training
+     * floats an image for the default model; a quarter here) and three parameter blocks (values, W, the
+     * transposed deconvolution weights); 1 GiB for cuDNN, cuBLAS and scratch; at least 4 GiB.
+     */
+    private long arenaBytes(ModelConfig m, int b) {
+        org.pixelcnn.model.ModelStats stats = org.pixelcnn.model.ModelStats.of(m);
+        boolean cached = method.equals("cached");
+        double floats = stats.trainingFloats() * (cached ? 0.5 + 0.25 * b : 2.5 * b) + stats.params() * (cached ? 3.0 : 9.0);
+        return Math.max(4L << 30, (long) (4 * floats) + (1L << 30));
+    }
+
     /** The model with the checkpoint's parameters and the sampler of --method (cached: the model at batch 1 holds graph and weights only). */
     private ImageSampler sampler(Backend be, LoadedCheckpoint ckpt, ModelConfig m, int b) {
         boolean cached = method.equals("cached");
@@ -176,10 +193,9 @@ public final class SampleCommand implements Callable<Integer> {
                 throw new BadInputException("--label: " + ckpt.file() + " holds an unconditional model (trained without --class_conditional)");
             return null;
         }
-        if (label != null && (label < 0 || label >= k))
-            throw new BadInputException("--label " + label + ": " + ckpt.file() + " holds a model of " + k + " classes (0.." + (k - 1) + ")");
+        Integer fixed = label == null ? null : ckpt.classIndex(label, k);
         int[] y = new int[n];
-        for (int i = 0; i < n; i++) y[i] = perClass != null ? i / perClass : label != null ? label : i % k;
+        for (int i = 0; i < n; i++) y[i] = perClass != null ? i / perClass : fixed != null ? fixed : i % k;
         return y;
     }
 

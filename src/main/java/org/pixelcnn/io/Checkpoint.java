@@ -15,8 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Training checkpoints as safetensors files {@code <save_dir>/checkpoint-<step>.safetensors} (DESIGN.md
- * section 5; replaces the original's TensorFlow {@code params_<data_set>.ckpt}).
+ * Training checkpoints as safetensors files {@code <save_dir>/checkpoint-<step>.safetensors} (they replace
+ * the original's TensorFlow {@code params_<data_set>.ckpt}; the layout is below and in the README).
  *
  * <p>Layout of one file:
  * <ul>
@@ -98,17 +98,36 @@ public final class Checkpoint {
      */
     public static Path save(Path saveDir, CheckpointContents contents, SafetensorsWriter.WriteHook hook) {
         Path target = fileFor(saveDir, contents.step());
-        Path tmp = null;
         try {
             Files.createDirectories(saveDir);
-            tmp = Files.createTempFile(saveDir, ".checkpoint-" + contents.step() + "-", ".tmp");
+        } catch (IOException e) {
+            throw new BadInputException("cannot write checkpoint " + target + ": " + e, e);
+        }
+        return write(target, contents, hook);
+    }
+
+    /**
+     * Saves a checkpoint atomically under a chosen file name (its folder must exist); a file of that
+     * name is replaced. {@link #resolve} accepts any file name, {@link #list} only checkpoint-&lt;step&gt;.
+     *
+     * @throws BadInputException "cannot write checkpoint FILE: cause" on any I/O failure
+     */
+    public static Path saveAs(Path file, CheckpointContents contents) {
+        return write(file, contents, null);
+    }
+
+    private static Path write(Path target, CheckpointContents contents, SafetensorsWriter.WriteHook hook) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, ".checkpoint-" + contents.step() + "-", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 SafetensorsWriter.write(ch, tensors(contents), metadata(contents), hook);
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
-            forceDirectory(saveDir);
+            forceDirectory(dir);
             return target;
         } catch (IOException e) {
             throw new BadInputException("cannot write checkpoint " + target + ": " + e, e);

@@ -20,7 +20,23 @@ public record ModelStats(long params, long forwardFlops, long trainingFloats) {
     /** Builds cfg at batch 1 without computing anything. */
     public static ModelStats of(ModelConfig cfg) {
         long[] allocated = {0};
-        Backend plan = (Backend) Proxy.newProxyInstance(ModelStats.class.getClassLoader(), new Class<?>[]{Backend.class},
+        PixelCnnPP model = new PixelCnnPP(planningBackend(allocated), cfg, 1, true);
+        long params = model.params().total();
+        return new ModelStats(params, 2 * model.macsPerImage(), allocated[0] - 2 * params);
+    }
+
+    /**
+     * The parameters of cfg's network (names, shapes, offsets in the flat block, in creation order),
+     * found on the planning backend: nothing is allocated or computed, so any model size is cheap. The
+     * store's buffers are placeholders that hold no values.
+     */
+    public static ParamStore parameterLayout(ModelConfig cfg) {
+        return new PixelCnnPP(planningBackend(new long[1]), cfg, 1, false).params();
+    }
+
+    /** A backend that only counts the floats allocated (into allocated[0]) and refuses every computation. */
+    private static Backend planningBackend(long[] allocated) {
+        return (Backend) Proxy.newProxyInstance(ModelStats.class.getClassLoader(), new Class<?>[]{Backend.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "alloc" -> {
                         allocated[0] += (Long) args[0];
@@ -33,9 +49,6 @@ public record ModelStats(long params, long forwardFlops, long trainingFloats) {
                     case "equals" -> proxy == args[0];
                     default -> throw new UnsupportedOperationException("the planning backend does not compute (" + method.getName() + ")");
                 });
-        PixelCnnPP model = new PixelCnnPP(plan, cfg, 1, true);
-        long params = model.params().total();
-        return new ModelStats(params, 2 * model.macsPerImage(), allocated[0] - 2 * params);
     }
 
     private static Buf sizeOnly(long n) {

@@ -2,13 +2,11 @@ package org.pixelcnn.sample;
 
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
-import org.pixelcnn.backend.cpu.MixLogisticSampler;
 import org.pixelcnn.data.PixelScaling;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.PixelCnnPP;
 
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
@@ -22,8 +20,8 @@ import java.util.function.IntConsumer;
  * the same layers' weights (W = g V/||V|| computed once per batch from the model's current parameters,
  * usually the Polyak averages loaded by the caller), the same backend operations in the same order per
  * position; only the matrix products have other shapes (a run of positions instead of the whole batch),
- * so outputs agree with a full pass within float32 rounding, not bit for bit. The uniforms are drawn as
- * {@link Sampler} draws them (see {@link ImageSampler}), so for one seed both give the same pixels but
+ * so outputs agree with a full pass within float32 rounding, not bit for bit. The uniforms are drawn by
+ * {@link PixelDraw}, as {@link Sampler} draws them (see {@link ImageSampler}), so for one seed both give the same pixels but
  * where such a rounding difference moves a sample across a pixel boundary.
  *
  * <p>Memory: one cache per activation of the network (plus the gated resnets' f(x) and f(c1)) for the
@@ -45,8 +43,8 @@ public final class CachedSampler implements ImageSampler {
     private final int batch;
     private final CachedGraph graph;
     private final Schedule schedule;
-    private final Buf uMix, u;
-    private final float[] hostMix, hostU, hostImage, hostClasses;
+    private final PixelDraw draw;
+    private final float[] hostImage, hostClasses;
     private MixtureObserver observer;
     private IntConsumer listener;
 
@@ -64,10 +62,7 @@ public final class CachedSampler implements ImageSampler {
         this.batch = batch;
         this.graph = new CachedGraph(be, model, batch);
         this.schedule = new Schedule(graph.ops, graph.image, graph.chunk);
-        this.hostMix = new float[batch * config.nrLogisticMix()];
-        this.hostU = new float[batch * config.channels()];
-        this.uMix = be.alloc(hostMix.length);
-        this.u = be.alloc(hostU.length);
+        this.draw = new PixelDraw(be, config, batch, 0);
         this.hostImage = new float[Math.toIntExact(config.dims() * batch)];
         this.hostClasses = config.numClasses() > 0 ? new float[batch * config.numClasses()] : null;
     }
@@ -153,15 +148,11 @@ public final class CachedSampler implements ImageSampler {
             be.upload(hostImage, 0, x.buf, 0, start * batch * c);
         }
         x.done = start;
-        SplittableRandom rng = new SplittableRandom(seed);
+        draw.reseed(seed);
         for (int p = start; p < positions; p++) {
             schedule.advance(p + 1);
             if (observer != null) observer.beforeSample(p, l.at(p, 1));
-            for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            be.upload(hostMix, 0, uMix, 0, hostMix.length);
-            be.upload(hostU, 0, u, 0, hostU.length);
-            be.mixLogisticSample(l.at(p, 1), uMix, u, x.at(p, 1), batch, 1, 1, c, config.nrLogisticMix(), 0, 0);
+            draw.sample(l.at(p, 1), x.at(p, 1));
             x.done = p + 1;
             if (listener != null) listener.accept(p);
         }

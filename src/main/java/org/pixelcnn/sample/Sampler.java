@@ -3,12 +3,10 @@ package org.pixelcnn.sample;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.data.PixelScaling;
-import org.pixelcnn.backend.cpu.MixLogisticSampler;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 
-import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
@@ -44,8 +42,7 @@ public final class Sampler implements ImageSampler {
     private final PixelCnnPP model;
     /** Networks for the top 4, 8, ..., H-4 rows (index rows/4 - 1); the full model serves the last rows. */
     private final PixelCnnPP[] tops;
-    private final Buf uMix, u;
-    private final float[] hostMix, hostU;
+    private final PixelDraw draw;
     private PositionObserver observer;
     private IntConsumer listener;
 
@@ -54,10 +51,7 @@ public final class Sampler implements ImageSampler {
         this.be = be;
         this.model = model;
         ModelConfig c = model.config;
-        this.hostMix = new float[model.batch * c.nrLogisticMix()];
-        this.hostU = new float[model.batch * c.channels()];
-        this.uMix = be.alloc(hostMix.length);
-        this.u = be.alloc(hostU.length);
+        this.draw = new PixelDraw(be, c, model.batch, 0);
         this.tops = new PixelCnnPP[c.height() / 4 - 1];
         for (int k = 0; k < tops.length; k++) {
             ModelConfig top = new ModelConfig(c.nrResnet(), c.nrFilters(), c.nrLogisticMix(), c.nonlinearity(), 4 * (k + 1),
@@ -123,11 +117,7 @@ public final class Sampler implements ImageSampler {
      */
     public void prepare(int[] labels) {
         ModelConfig c = model.config;
-        if (c.numClasses() > 0) {
-            float[] h = new float[model.batch * c.numClasses()];
-            for (int b = 0; b < model.batch; b++) h[b * c.numClasses() + labels[b]] = 1f;
-            be.upload(h, 0, model.classes(), 0, h.length);
-        }
+        if (c.numClasses() > 0) model.loadLabels(labels);
         for (PixelCnnPP top : tops) {
             be.copy(model.params().values(), top.params().values());
             if (c.numClasses() > 0) be.copy(model.classes(), top.classes());
@@ -135,11 +125,11 @@ public final class Sampler implements ImageSampler {
     }
 
     /**
-     * Samples positions [from, to) in raster order into model.input() with the uniforms of rng, after
-     * {@link #prepare}: the body of {@link #continueFrom}, public so that bench can time the positions of
-     * every band of rows (the cropped networks differ in cost).
+     * Samples positions [from, to) in raster order into model.input(), the uniforms continuing the draws
+     * of the last seed, after {@link #prepare}: the body of {@link #continueFrom}, public so that bench can
+     * time the positions of every band of rows (the cropped networks differ in cost).
      */
-    public void samplePositions(int from, int to, SplittableRandom rng) {
+    public void samplePositions(int from, int to) {
         ModelConfig c = model.config;
         PixelCnnPP net = null;
         for (int pos = from; pos < to; pos++) {
@@ -152,12 +142,7 @@ public final class Sampler implements ImageSampler {
             }
             net.forward(Pass.eval());
             if (observer != null) observer.beforeSample(pos, net.output().value, net.config.height());
-            for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            be.upload(hostMix, 0, uMix, 0, hostMix.length);
-            be.upload(hostU, 0, u, 0, hostU.length);
-            be.mixLogisticSample(net.output().value, uMix, u, net.input().value, model.batch, net.config.height(), c.width(),
-                    c.channels(), c.nrLogisticMix(), y, pos % c.width());
+            draw.sample(net.output().value, net.input().value, net.config.height(), y, pos % c.width());
             if (listener != null) listener.accept(pos);
         }
         if (net != null) copyTop(net, false);
@@ -189,7 +174,8 @@ public final class Sampler implements ImageSampler {
      */
     public byte[] continueFrom(int startPosition, long seed, int[] labels) {
         prepare(labels);
-        samplePositions(startPosition, model.config.height() * model.config.width(), new SplittableRandom(seed));
+        draw.reseed(seed);
+        samplePositions(startPosition, model.config.height() * model.config.width());
         float[] x = new float[(int) model.input().size()];
         be.download(model.input().value, 0, x, 0, x.length);
         byte[] out = new byte[x.length];

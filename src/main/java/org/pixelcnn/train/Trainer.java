@@ -1,50 +1,44 @@
 package org.pixelcnn.train;
 
 import org.pixelcnn.backend.AdamPolyak;
-import org.pixelcnn.backend.GradientAllReduce;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
-import org.pixelcnn.backend.Backends;
-import org.pixelcnn.backend.Buf;
-import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.data.loader.Batch;
+import org.pixelcnn.data.sets.DataIdentity;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.loader.LoaderState;
 import org.pixelcnn.data.loader.TrainBatches;
 import org.pixelcnn.io.BadInputException;
-import org.pixelcnn.io.BitsPlot;
 import org.pixelcnn.io.Checkpoint;
 import org.pixelcnn.io.CheckpointReader;
 import org.pixelcnn.io.MetricsLog;
 import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.sample.ImageGrid;
 import org.pixelcnn.sample.CachedSampler;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The training loop of train.py: data-dependent init on one batch, then per step every replica runs
- * forward, loss and backward on its own batch, the gradients are summed by a ring all-reduce, and every
- * replica applies the same Adam + Polyak update (learning rate decayed before every step). Per epoch:
- * train and test bits/dim (the test over the whole test split with the Polyak averages, dropout off),
- * time, images/s and ETA; every --save_interval epochs and at the end: a checkpoint, a sample grid and
- * the bits/dim plot. Resumable bit for bit on the CPU from its checkpoints.
+ * The training run of train.py: data-dependent init on one batch, then epochs of optimiser steps
+ * ({@link TrainStep}: every replica runs forward, loss and backward on its own batch, the gradients are
+ * summed by a ring all-reduce, and every replica applies the same Adam + Polyak update, the learning rate
+ * decayed before every step). Per epoch: train and test bits/dim (the test over the whole test split with
+ * the Polyak averages, dropout off), time, images/s and ETA; every --save_interval epochs and at the end:
+ * a checkpoint and a sample grid; metrics.jsonl throughout. What happens is reported to a
+ * {@link TrainListener} (the command draws the progress bar, prints the lines and the plot). Resumable
+ * bit for bit on the CPU from its checkpoints, also from the extra ones of --save_every_steps and the one
+ * written when the run is asked to stop ({@link #requestStop}: SIGINT, SIGTERM).
+ *
+ * <p>The save folder belongs to one run ({@link RunFolder}): a fresh run refuses a folder that holds
+ * another run unless --overwrite; a resumed run must meet the run's model, batch layout, seed and data
+ * set (kind, sizes, class names, a fingerprint of the images); --init_from starts a new run from another
+ * run's parameters and Polyak averages.
  *
  * <p>Replicas run on one backend kind: CPU threads, or CUDA device contexts (replica r on GPU r mod the
  * visible GPUs, several sharing a GPU when there are fewer GPUs than replicas), each with its own arena
@@ -54,15 +48,13 @@ import java.util.concurrent.Future;
 public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
     private final Dataset data;
-    private final PrintStream out;
-    private final boolean progressBar;
+    private final TrainListener listener;
     private final List<Replica> replicas = new ArrayList<>();
     private final LearningRate schedule;
     private final AdamPolyak adam;
-    private final TrainingCheckpoint.RunInfo info;
+    private TrainingCheckpoint.RunInfo info;
     private final TrainingBackends backends;
-    private ExecutorService pool;
-    private GradientAllReduce allReduce;
+    private TrainStep trainStep;
     private boolean memoryReported;
     private Evaluator evaluator;
     private long step;
@@ -71,27 +63,28 @@ public final class Trainer implements AutoCloseable {
     private int stepsPerEpoch = 1;
     private CachedSampler sampler;
     private double lastTrainBits = Double.NaN, lastTestBits = Double.NaN;
+    /** What asked the run to stop (e.g. "SIGINT"), or null; set from a signal handler's thread. */
+    private volatile String stopRequest;
 
     /**
-     * @param progressBar draw a progress bar during each epoch (else a line every logEvery steps)
+     * @param listener told what happens ({@link TrainListener#SILENT} for nothing)
      * @throws BadInputException when the data does not fit the model (size not divisible by 4, no labels
      *                           for a class-conditional model)
      */
-    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar) {
-        this(cfg, data, out, progressBar, null);
+    public Trainer(TrainConfig cfg, Dataset data, TrainListener listener) {
+        this(cfg, data, listener, null);
     }
 
     /**
-     * As {@link #Trainer(TrainConfig, Dataset, PrintStream, boolean)} with the replicas' backends made by
+     * As {@link #Trainer(TrainConfig, Dataset, TrainListener)} with the replicas' backends made by
      * {@code backends} (CUDA precision and arenas); null: the defaults for cfg.backend().
      */
-    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar, TrainingBackends backends) {
+    public Trainer(TrainConfig cfg, Dataset data, TrainListener listener, TrainingBackends backends) {
         this.backends = backends != null ? backends
                 : new TrainingBackends(cfg.backend(), null, cfg.model(), cfg.batchSize(), cfg.initBatchSize(), cfg.replicas());
         this.cfg = cfg;
         this.data = data;
-        this.out = out;
-        this.progressBar = progressBar;
+        this.listener = listener;
         data.requireSizeDivisibleBy4();
         ModelConfig m = cfg.model();
         if (m.height() != data.height() || m.width() != data.width() || m.channels() != data.channels())
@@ -99,10 +92,21 @@ public final class Trainer implements AutoCloseable {
                     + " but the model expects " + m.height() + "x" + m.width() + "x" + m.channels());
         if (m.numClasses() > 0 && !data.train().hasLabels())
             throw new BadInputException(data.where() + ": --class_conditional needs labels and this data set has none");
+        if (m.numClasses() > 0 && !data.classNames().isEmpty() && m.numClasses() != data.classNames().size())
+            throw new BadInputException(data.where() + ": has " + data.classNames().size() + " classes but the model " + m.numClasses());
         this.schedule = new LearningRate(cfg.learningRate(), cfg.lrDecay());
         this.adam = new AdamPolyak(cfg.polyakDecay());
-        this.info = new TrainingCheckpoint.RunInfo(m, cfg.dataSet(), cfg.batchSize(), cfg.replicas(), cfg.learningRate(),
-                cfg.lrDecay(), cfg.polyakDecay(), cfg.seed());
+    }
+
+    /**
+     * Asks the run to stop: it finishes the step it is in (or the test pass or sampling it is in), writes a
+     * checkpoint of that step unless one exists, and {@link #run} throws {@link TrainingStopped}. Safe to call
+     * from any thread (a signal handler).
+     *
+     * @param reason what asks, e.g. "SIGINT"
+     */
+    public void requestStop(String reason) {
+        stopRequest = reason;
     }
 
     /** Optimiser steps taken so far. */
@@ -142,11 +146,20 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Path runUnexplained() {
-        try {
-            Files.createDirectories(cfg.saveDir());
-        } catch (IOException e) {
-            throw new BadInputException(cfg.saveDir() + ": cannot create the save directory (" + e.getMessage() + ")");
+        Path resumeFrom = RunFolder.claim(cfg, listener);
+        DataIdentity identity = data.identity();
+        TrainingCheckpoint.RunInfo saved = resumeFrom == null ? null : RunFolder.runInfo(resumeFrom);
+        if (saved != null) {
+            String diff = RunFolder.resumeDifference(saved, cfg, identity, Checkpoint.stepOf(resumeFrom));
+            if (diff != null)
+                throw new BadInputException(resumeFrom + ": cannot resume this run: " + diff + "; resume with the run's settings and data,"
+                        + " or start a new run from its parameters with --init_from " + resumeFrom + " and another --save_dir");
         }
+        ModelConfig m = cfg.model();
+        String runId = saved != null && saved.runId() != null ? saved.runId() : java.util.UUID.randomUUID().toString();
+        this.info = new TrainingCheckpoint.RunInfo(m, cfg.dataSet(), cfg.batchSize(), cfg.replicas(), cfg.learningRate(),
+                cfg.lrDecay(), cfg.polyakDecay(), cfg.seed(), runId, identity);
+        if (saved != null) noteChangedOptimiser(saved);
         for (int r = 0; r < cfg.replicas(); r++) {
             Backend be = backends.replica(r);
             try {
@@ -156,21 +169,11 @@ public final class Trainer implements AutoCloseable {
                 throw e;
             }
         }
-        if (cfg.replicas() > 1) {
-            pool = Executors.newFixedThreadPool(cfg.replicas(), r -> {
-                Thread t = new Thread(r, "pixelcnn-replica");
-                t.setDaemon(true);
-                return t;
-            });
-            List<Backend> bes = new ArrayList<>();
-            for (Replica r : replicas) bes.add(r.be);
-            allReduce = Backends.allReduce(bes, replicas.get(0).model.params().total(), pool);
-        }
+        trainStep = new TrainStep(replicas, cfg.seed());
         evaluator = new Evaluator(replicas.get(0).be, cfg.model(), cfg.batchSize());
-        boolean resumed = cfg.loadParams() && !Checkpoint.list(cfg.saveDir()).isEmpty();
-        if (resumed) restore();
-        else if (cfg.loadParams()) out.println("no checkpoint in " + cfg.saveDir() + ": starting from scratch");
-        if (!resumed) initialise();
+        if (resumeFrom != null) restore(resumeFrom);
+        else if (cfg.initFrom() != null) warmStart(cfg.initFrom());
+        else initialise();
 
         try (MetricsLog metrics = new MetricsLog(cfg.saveDir());
              TrainBatches batches = new TrainBatches(data.train(), cfg.batchSize() * cfg.replicas(), cfg.seed(), loaderState, 3)) {
@@ -186,7 +189,7 @@ public final class Trainer implements AutoCloseable {
     private void loop(TrainBatches batches, MetricsLog metrics) {
         int perEpoch = batches.batchesPerEpoch();
         stepsPerEpoch = perEpoch;
-        int imagesPerStep = cfg.batchSize() * cfg.replicas();
+        int imagesPerStep = trainStep.imagesPerStep();
         long totalSteps = (long) cfg.maxEpochs() * perEpoch;
         if (cfg.maxSteps() > 0) totalSteps = Math.min(totalSteps, cfg.maxSteps());
         long savedAt = -1;
@@ -195,46 +198,37 @@ public final class Trainer implements AutoCloseable {
             long epochStart = System.nanoTime();
             double epochNats = 0;
             long epochImages = 0;
-            ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(perEpoch)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build() : null;
-            if (bar != null) bar.stepTo(loaderState.batch());
+            listener.epochStarted(epoch, perEpoch, (int) loaderState.batch());
             boolean epochEnded = false;
-            try {
-                while (moreSteps() && !epochEnded) {
-                    Batch b = batches.next();
-                    double nats = trainStep(b);
-                    if (!memoryReported) reportDeviceMemory();
-                    epochNats += nats;
-                    epochImages += imagesPerStep;
-                    loaderState = b.next();
-                    epochEnded = b.lastOfEpoch();
-                    double bits = nats / (Math.log(2) * imagesPerStep * cfg.model().dims());
-                    double secs = (System.nanoTime() - epochStart) / 1e9;
-                    if (bar != null) {
-                        bar.step();
-                        bar.setExtraMessage(String.format("step %d, %.4f bits/dim, %.1f images/s", step, bits, epochImages / secs));
-                    }
-                    if (cfg.logEvery() > 0 && step % cfg.logEvery() == 0) {
-                        metrics.append("step", fields("step", step, "epoch", epoch, "train_bits_per_dim", bits,
-                                "images_per_s", epochImages / secs, "learning_rate", schedule.at(step)));
-                        if (bar == null)
-                            out.printf("step %d, epoch %d, train bits/dim %.4f (this batch), %.1f images/s%n", step, epoch, bits, epochImages / secs);
-                    }
-                }
-            } finally {
-                if (bar != null) bar.close();
+            while (moreSteps() && !epochEnded) {
+                Batch b = batches.next();
+                double nats = trainStep(b);
+                if (!memoryReported) reportDeviceMemory();
+                epochNats += nats;
+                epochImages += imagesPerStep;
+                loaderState = b.next();
+                epochEnded = b.lastOfEpoch();
+                double bits = nats / (Math.log(2) * imagesPerStep * cfg.model().dims());
+                double ips = epochImages / ((System.nanoTime() - epochStart) / 1e9);
+                boolean log = cfg.logEvery() > 0 && step % cfg.logEvery() == 0;
+                if (log)
+                    metrics.append("step", fields("step", step, "epoch", epoch, "train_bits_per_dim", bits,
+                            "images_per_s", ips, "learning_rate", schedule.at(step)));
+                listener.stepDone(step, epoch, bits, ips, log);
+                checkStop();
+                boolean savesAnyway = !moreSteps() || (epochEnded && epoch % Math.max(1, cfg.saveInterval()) == 0);
+                if (cfg.saveEverySteps() > 0 && step % cfg.saveEverySteps() == 0 && !savesAnyway) saveCheckpoint();
             }
             double trainSecs = (System.nanoTime() - epochStart) / 1e9;
             lastTrainBits = epochNats / (Math.log(2) * epochImages * cfg.model().dims());
             boolean last = !moreSteps();
             if (!epochEnded && !last) continue;
-            out.printf("evaluating test bits/dim on the %d test images (Polyak-averaged parameters, dropout off)%n", data.test().count());
+            listener.note(String.format("evaluating test bits/dim on the %d test images (Polyak-averaged parameters, dropout off)", data.test().count()));
             lastTestBits = testBits();
             double ips = epochImages / trainSecs;
-            long remaining = totalSteps - step;
-            out.printf("Iteration %d, time = %ds (training %ds), train bits_per_dim = %.4f, test bits_per_dim = %.4f, %.1f images/s, step %d, ETA %s%n",
-                    epoch, Math.round((System.nanoTime() - epochStart) / 1e9), Math.round(trainSecs), lastTrainBits, lastTestBits, ips, step,
-                    eta(remaining * imagesPerStep / Math.max(ips, 1e-9)));
+            double seconds = (System.nanoTime() - epochStart) / 1e9;
+            listener.epochEnded(new TrainListener.EpochReport(epoch, step, lastTrainBits, lastTestBits, seconds, trainSecs, ips,
+                    (totalSteps - step) * imagesPerStep / Math.max(ips, 1e-9), epochEnded));
             metrics.append("epoch", fields("epoch", epoch, "step", step, "train_bits_per_dim", lastTrainBits,
                     "test_bits_per_dim", lastTestBits, "images_per_s", ips, "seconds", trainSecs, "epoch_complete", epochEnded));
             if ((epochEnded && epoch % Math.max(1, cfg.saveInterval()) == 0) || last) { // as train.py: epochs 0, t, 2t, ...
@@ -248,18 +242,15 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** After the first step (the arenas' high-water marks are reached then): each CUDA replica's peak use of its arena. */
+    /** After the first step (the arenas' high-water marks are reached then): each device replica's peak use of its arena. */
     private void reportDeviceMemory() {
         memoryReported = true;
-        for (Replica r : replicas)
-            if (r.be instanceof CudaBackend g)
-                out.printf("replica %d on %s (%s): device memory peak %.2f GiB of a %.2f GiB arena%n", r.index, g.name(), g.context().name,
-                        g.peakBytes() / (double) (1L << 30), g.arena().capacityBytes() / (double) (1L << 30));
-    }
-
-    private static String eta(double seconds) {
-        Duration d = Duration.ofSeconds(Math.round(seconds));
-        return String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+        for (Replica r : replicas) {
+            Backend.Memory m = r.be.memory();
+            if (m.capacityBytes() < 0) continue; // host memory: nothing to plan against
+            listener.note(String.format("replica %d on %s (%s): device memory peak %.2f GiB of a %.2f GiB arena", r.index, r.be.name(),
+                    m.device(), m.peakBytes() / (double) (1L << 30), m.capacityBytes() / (double) (1L << 30)));
+        }
     }
 
     private static Map<String, Object> fields(Object... kv) {
@@ -271,63 +262,14 @@ public final class Trainer implements AutoCloseable {
     /** One optimiser step on a batch of replicas * batchSize images; returns the summed nats. */
     double trainStep(Batch b) {
         long t = step + 1;
-        AdamPolyak.Scalars s = adam.scalars(t, schedule.at(t));
-        double nats;
-        if (replicas.size() == 1) {
-            Replica r = replicas.get(0);
-            r.load(b.x(), b.labels(), 0);
-            nats = r.lossAndGradients(Pass.train(cfg.seed(), t, 0));
-            checkFinite(t, nats, r);
-            r.update(s);
-        } else {
-            Buf[] grads = new Buf[replicas.size()];
-            for (Replica r : replicas) grads[r.index] = r.model.params().grads();
-            double[] perReplica = new double[replicas.size()];
-            List<Future<?>> jobs = new ArrayList<>();
-            for (Replica r : replicas) {
-                jobs.add(pool.submit(() -> {
-                    r.load(b.x(), b.labels(), r.index * cfg.batchSize());
-                    perReplica[r.index] = r.lossAndGradients(Pass.train(cfg.seed(), t, r.index));
-                    return null;
-                }));
-            }
-            join(jobs); // every backward pass is issued (on the CPU: complete) before the all-reduce starts
-            allReduce.allReduce(grads);
-            nats = 0;
-            for (double v : perReplica) nats += v;
-            checkFinite(t, nats, replicas.get(0));
-            jobs.clear();
-            for (Replica r : replicas) jobs.add(pool.submit(() -> {
-                r.update(s);
-                return null;
-            }));
-            join(jobs);
-        }
-        step = t;
-        return nats;
-    }
-
-    private static void join(List<Future<?>> jobs) {
-        for (Future<?> f : jobs) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
-            }
-        }
-    }
-
-    private void checkFinite(long t, double nats, Replica r) {
-        String what = null;
-        if (!Double.isFinite(nats)) what = "the loss is " + nats;
-        else if (!Double.isFinite(r.be.sumSquares(r.model.params().grads()))) what = "a gradient is not finite";
-        if (what != null)
-            throw new TrainingFailure("step " + t + ": " + what + "; stopped before updating the parameters. "
+        try {
+            double nats = trainStep.run(t, b.x(), b.labels(), adam.scalars(t, schedule.at(t)));
+            step = t;
+            return nats;
+        } catch (TrainStep.NonFiniteStep e) {
+            throw new TrainingFailure(e.getMessage() + ". "
                     + (lastCheckpoint != null ? "The last good checkpoint, " + lastCheckpoint + ", is untouched." : "No checkpoint was written yet."));
+        }
     }
 
     /** Data-dependent init on --init_batch_size images, then every replica gets the result; averages start there. */
@@ -338,12 +280,7 @@ public final class Trainer implements AutoCloseable {
         PixelCnnPP initModel = new PixelCnnPP(r0.be, m, cfg.initBatchSize(), false);
         float[] p = initModel.initialValues(cfg.seed());
         r0.be.upload(p, 0, initModel.params().values(), 0, p.length);
-        r0.be.upload(init.x(), 0, initModel.input().value, 0, init.x().length);
-        if (m.numClasses() > 0) {
-            float[] h = new float[cfg.initBatchSize() * m.numClasses()];
-            for (int i = 0; i < cfg.initBatchSize(); i++) h[i * m.numClasses() + init.labels()[i]] = 1f;
-            r0.be.upload(h, 0, initModel.classes(), 0, h.length);
-        }
+        initModel.load(init.x(), init.labels(), 0, cfg.initBatchSize());
         initModel.dataDependentInit(cfg.seed());
         r0.be.download(initModel.params().values(), 0, p, 0, p.length);
         for (Replica r : replicas) {
@@ -354,9 +291,45 @@ public final class Trainer implements AutoCloseable {
         loaderState = LoaderState.START;
     }
 
-    private void restore() {
+    /** Tells the listener which learning-rate settings differ from the resumed run's (they apply from now on). */
+    private void noteChangedOptimiser(TrainingCheckpoint.RunInfo saved) {
+        if (saved.learningRate() != cfg.learningRate())
+            listener.note("note: --learning_rate " + cfg.learningRate() + " differs from the run's " + saved.learningRate() + ": the new value applies from now on");
+        if (saved.lrDecay() != cfg.lrDecay())
+            listener.note("note: --lr_decay " + cfg.lrDecay() + " differs from the run's " + saved.lrDecay() + ": the new value applies from now on");
+        if (saved.polyakDecay() != cfg.polyakDecay())
+            listener.note("note: --polyak_decay " + cfg.polyakDecay() + " differs from the run's " + saved.polyakDecay() + ": the new value applies from now on");
+    }
+
+    /**
+     * --init_from: the parameters and Polyak averages of another checkpoint start this new run (its own Adam
+     * moments at zero, step 0, data order from the start); no data-dependent init.
+     *
+     * @throws BadInputException naming the file and the first tensor whose name or shape does not fit this model
+     */
+    private void warmStart(Path from) {
         Replica r0 = replicas.get(0);
-        try (CheckpointReader reader = Checkpoint.load(cfg.saveDir(), TrainingCheckpoint.expectedShapes(r0.model.params()))) {
+        var ps = r0.model.params();
+        try (CheckpointReader reader = Checkpoint.load(from, TrainingCheckpoint.expectedShapes(ps))) {
+            float[] p = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.PARAMETER, ps);
+            float[] e = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.EMA, ps);
+            for (Replica r : replicas) {
+                r.be.upload(p, 0, r.model.params().values(), 0, p.length);
+                r.be.upload(e, 0, r.ema, 0, e.length);
+            }
+            TrainingCheckpoint.RunInfo src = TrainingCheckpoint.RunInfo.fromJson(reader.configJson(), reader.path());
+            String names = cfg.model().numClasses() > 0 ? DataIdentity.classNamesDifference(src.classNames(), data.classNames()) : null;
+            listener.note("warm start from " + reader.path() + " (step " + reader.step() + "): its parameters and Polyak averages begin a new run"
+                    + " (Adam moments at zero, step 0, data order from the start)"
+                    + (names == null ? "" : "; note: the classes differ (" + names + "): the class-conditional weights are reused by index"));
+        }
+        step = 0;
+        loaderState = LoaderState.START;
+    }
+
+    private void restore(Path checkpoint) {
+        Replica r0 = replicas.get(0);
+        try (CheckpointReader reader = Checkpoint.load(checkpoint, TrainingCheckpoint.expectedShapes(r0.model.params()))) {
             var ps = r0.model.params();
             float[] p = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.PARAMETER, ps);
             float[] e = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.EMA, ps);
@@ -374,26 +347,52 @@ public final class Trainer implements AutoCloseable {
             step = reader.step();
             loaderState = new LoaderState(rng[1], rng[2]);
             lastCheckpoint = reader.path();
-            out.printf("resumed from %s at step %d (epoch %d, batch %d)%n", reader.path(), step, rng[1], rng[2]);
+            listener.note(String.format("resumed from %s at step %d (epoch %d, batch %d)", reader.path(), step, rng[1], rng[2]));
+            int dropped = MetricsLog.truncateAfter(cfg.saveDir().resolve(MetricsLog.FILE_NAME), step);
+            if (dropped > 0)
+                listener.note("note: dropped " + dropped + " lines of " + MetricsLog.FILE_NAME + " written after step " + step + " (the run stopped before its next checkpoint)");
         }
     }
 
     private double testBits() {
         evaluator.setParams(replicas.get(0).ema);
-        return evaluator.bitsPerDim(data.test());
+        return evaluator.bitsPerDim(data.test(), done -> checkStop());
+    }
+
+    /**
+     * Writes the checkpoint of the current step (atomically) and keeps only the newest --keep_checkpoints;
+     * returns it.
+     */
+    private Path saveCheckpoint() {
+        Replica r0 = replicas.get(0);
+        long[] rng = {cfg.seed(), loaderState.epoch(), loaderState.batch()};
+        lastCheckpoint = TrainingCheckpoint.save(cfg.saveDir(), r0, step, schedule.at(Math.max(1, step)), rng, info);
+        if (cfg.keepCheckpoints() > 0) Checkpoint.prune(cfg.saveDir(), cfg.keepCheckpoints());
+        return lastCheckpoint;
+    }
+
+    /**
+     * When a stop was requested: the checkpoint of the current step (unless it is written already), then
+     * {@link TrainingStopped}.
+     */
+    private void checkStop() {
+        String why = stopRequest;
+        if (why == null) return;
+        if (lastCheckpoint == null || Checkpoint.stepOf(lastCheckpoint) != step || !Files.exists(lastCheckpoint)) saveCheckpoint();
+        throw new TrainingStopped(why, step, lastCheckpoint);
     }
 
     private void save(MetricsLog metrics, long epoch) {
         Replica r0 = replicas.get(0);
-        long[] rng = {cfg.seed(), loaderState.epoch(), loaderState.batch()};
-        lastCheckpoint = TrainingCheckpoint.save(cfg.saveDir(), r0, step, schedule.at(Math.max(1, step)), rng, info);
+        saveCheckpoint();
         // samples from the Polyak averages, --num_samples batches, tiled like the original
         evaluator.setParams(r0.ema);
         ModelConfig m = cfg.model();
         int n = cfg.batchSize();
         if (sampler == null) sampler = new CachedSampler(r0.be, evaluator.model(), n); // built once: its caches live in the backend's memory
+        sampler.onPosition(pos -> checkStop());
         int count = Math.max(1, cfg.numSamples()) * n;
-        out.printf("sampling %d images (cached sampler: each activation computed once)%n", count);
+        listener.note(String.format("sampling %d images (cached sampler: each activation computed once)", count));
         byte[] all = new byte[count * (int) m.dims()];
         for (int k = 0; k < Math.max(1, cfg.numSamples()); k++) {
             int[] labels = new int[n];
@@ -402,16 +401,14 @@ public final class Trainer implements AutoCloseable {
             System.arraycopy(imgs, 0, all, k * imgs.length, imgs.length);
         }
         Path grid = cfg.saveDir().resolve(cfg.dataSet() + "_sample" + epoch + ".png");
-        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255); // white borders, as train.py
-        Path plot = cfg.saveDir().resolve("bits_per_dim.png");
-        BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), BitsPlot.fromMetrics(MetricsLog.read(metrics.file()), stepsPerEpoch));
-        out.printf("saved %s, samples %s, plot %s%n", lastCheckpoint, grid, plot);
+        // white borders, as train.py; small grids enlarged (nearest neighbour), as train.py's matplotlib figure is
+        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255, ImageGrid.autoScale(count, m.height(), m.width()));
+        listener.saved(new TrainListener.SaveReport(lastCheckpoint, grid, metrics.file(), stepsPerEpoch, cfg.dataSet()));
     }
 
     @Override
     public void close() {
-        if (allReduce != null) allReduce.close();
-        if (pool != null) pool.shutdownNow();
+        if (trainStep != null) trainStep.close();
         for (Replica r : replicas) r.close();
     }
 }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code sample --method cached|naive}, {@code --prefix FILE --rows K} and {@code --per_class N} through
- * the command line, on tiny 8x8 MNIST-format checkpoints (unconditional and 3 classes): the two methods
+ * the command line, on tiny 8x8 MNIST-format checkpoints (unconditional and class-conditional): the two methods
  * give the same images up to float32 rounding; a completion keeps the given rows bit for bit (from a .npy,
  * a PNG file or a folder of PNGs) and marks them in the grid; per_class lays out one grid row per class;
  * bad combinations are one line and exit 2.
@@ -120,22 +120,26 @@ class SampleCompletionTest {
         assertArrayEquals(Arrays.copyOf(given, 24), Arrays.copyOf(npy(fromFile, 1, 8, 8, 1), 24));
     }
 
+    /** MNIST names its ten digits, so the conditional model has 10 classes: --per_class 2 draws 20 images, 10 grid rows of 2. */
     @Test
     void perClassDrawsOneGridRowPerClass() throws IOException {
         Path npy = tmp.resolve("per.npy"), grid = tmp.resolve("per.png");
         CliRun r = sample(conditional, "--per_class", "2", "--out", grid.toString(), "--uint8", npy.toString());
         assertEquals(0, r.code(), r.err());
-        byte[] images = npy(npy, 6, 8, 8, 1);
+        byte[] images = npy(npy, 20, 8, 8, 1);
         BufferedImage img = ImageIO.read(grid.toFile());
-        assertEquals(3 * 9 - 1, img.getHeight(), "3 classes, one row each");
+        assertEquals(10 * 9 - 1, img.getHeight(), "10 classes, one row each");
         assertEquals(2 * 9 - 1, img.getWidth(), "2 images per class");
-        for (int k = 0; k < 6; k++)
-            assertEquals(images[k * 64] & 0xff, img.getRaster().getSample((k % 2) * 9, (k / 2) * 9, 0), "image " + k + " in row " + k / 2);
-        // class 1 of per_class is what --label 1 draws in the same batch slots
+        for (int k = 0; k < 20; k++)
+            for (int p = 0; p < 64; p++)
+                assertEquals(images[k * 64 + p] & 0xff, img.getRaster().getSample((k % 2) * 9 + p % 8, (k / 2) * 9 + p / 8, 0),
+                        "image " + k + " in row " + k / 2);
+        // class 1 of per_class is what --label 1 draws in the same batch slots (batches of 16, the same seeds)
         Path ones = tmp.resolve("ones.npy");
-        assertEquals(0, sample(conditional, "--count", "6", "--label", "1", "--out", tmp.resolve("o.png").toString(), "--uint8", ones.toString()).code());
-        byte[] labelled = npy(ones, 6, 8, 8, 1);
+        assertEquals(0, sample(conditional, "--count", "20", "--label", "1", "--out", tmp.resolve("o.png").toString(), "--uint8", ones.toString()).code());
+        byte[] labelled = npy(ones, 20, 8, 8, 1);
         assertArrayEquals(Arrays.copyOfRange(labelled, 2 * 64, 4 * 64), Arrays.copyOfRange(images, 2 * 64, 4 * 64));
+        assertTrue(!Arrays.equals(Arrays.copyOfRange(labelled, 0, 64), Arrays.copyOfRange(images, 0, 64)), "class 0 and class 1 differ");
     }
 
     @Test

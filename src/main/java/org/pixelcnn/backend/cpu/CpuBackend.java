@@ -45,9 +45,19 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
+    /** Floats handed out by {@link #alloc} (CPU buffers live until the backend is closed). */
+    private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
+
     @Override
     public Buf alloc(long n) {
-        return CpuBuf.allocate(n);
+        Buf b = CpuBuf.allocate(n);
+        allocated.addAndGet(n);
+        return b;
+    }
+
+    @Override
+    public Memory memory() {
+        return new Memory(4 * allocated.get(), -1, "host memory");
     }
 
     @Override
@@ -505,6 +515,11 @@ public final class CpuBackend implements Backend {
     @Override
     public double mixLogisticLoss(Buf l, Buf x, Buf dl, float gradScale, double[] perImage, int n, int h, int w, int c, int nrMix) {
         return DiscretizedMixLogistic.lossAndGrad(f(l), f(x), dl == null ? null : f(dl), gradScale, perImage, n, h, w, c, nrMix, par.threads());
+    }
+
+    @Override
+    public void mixLogisticSubpixelNll(Buf l, Buf x, Buf out, int n, int h, int w, int c, int nrMix) {
+        DiscretizedMixLogistic.subpixelNll(f(l), f(x), f(out), n, h, w, c, nrMix, par.threads());
     }
 
     @Override

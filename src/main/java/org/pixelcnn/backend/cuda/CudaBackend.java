@@ -90,9 +90,10 @@ public final class CudaBackend implements Backend {
         return k;
     }
 
-    /** Most device memory this backend has had in use at once (its arena's peak), in bytes. */
-    public long peakBytes() {
-        return arena.peakBytes();
+    /** The arena's high-water mark and capacity, on this backend's GPU. */
+    @Override
+    public Memory memory() {
+        return new Memory(arena.peakBytes(), arena.capacityBytes(), ctx.name);
     }
 
     /**
@@ -465,6 +466,12 @@ public final class CudaBackend implements Backend {
     public double mixLogisticLoss(Buf l, Buf x, Buf dl, float gradScale, double[] perImage, int n, int h, int w, int ch, int nrMix) {
         bind();
         return mix.loss(c(l), c(x), CudaBuf.of(dl), gradScale, perImage, n, h, w, ch, nrMix);
+    }
+
+    @Override
+    public void mixLogisticSubpixelNll(Buf l, Buf x, Buf out, int n, int h, int w, int ch, int nrMix) {
+        bind();
+        mix.subpixelNll(c(l), c(x), c(out), n, h, w, ch, nrMix);
     }
 
     @Override

@@ -51,6 +51,7 @@ public enum Kernel {
     ALLREDUCE_ADD("allreduce_add", "PPL"),
     MIX_LOGISTIC_LOSS_GRAD("mix_logistic_loss_grad", "PPPPFLII", "mix_logistic.cu"),
     MIX_LOGISTIC_IMAGE_SUMS("mix_logistic_image_sums", "PPL", "mix_logistic.cu"),
+    MIX_LOGISTIC_SUBPIXEL_NLL("mix_logistic_subpixel_nll", "PPPLII", "mix_logistic.cu"),
     MIX_LOGISTIC_SAMPLE("mix_logistic_sample", "PPPPPIIIIIII", "mix_logistic.cu");
 
     /** The extern "C" name. */
