@@ -115,9 +115,7 @@ public final class EvalCommand implements Callable<Integer> {
                     + " but the model in " + file + " expects " + m.height() + "x" + m.width() + "x" + m.channels());
         if (test.count() == 0) throw new BadInputException(test.source() + ": the test split has no images");
         if (m.numClasses() > 0) {
-            String names = org.pixelcnn.data.sets.DataIdentity.classNamesDifference(ckpt.info().classNames(), ds.classNames());
-            if (names != null)
-                throw new BadInputException(ds.where() + ": its classes are not those the class-conditional model in " + file + " was trained on: " + names);
+            ckpt.requireClassesOf(ds);
             if (!test.hasLabels())
                 throw new BadInputException(test.source() + ": has no labels but the model in " + file + " is class-conditional");
             if (test.labelBound() > m.numClasses())
