@@ -91,7 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--progress", defaultValue = "auto", description = "Progress bar: auto (when on a terminal), on, off")
     String progress;
 
-    @Option(names = "--verbose", description = "Stack traces on errors")
+    @Option(names = "--verbose", description = "Stack traces on errors; log the cuDNN algorithm chosen per convolution geometry (CUDA)")
     boolean verbose;
 
     @Override
