@@ -59,7 +59,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Stack traces of errors.")
+    @Option(names = "--verbose", description = "Stack traces of errors; log the cuDNN algorithm chosen per convolution geometry (CUDA).")
     boolean verbose;
 
     @Spec
@@ -100,10 +100,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The arena is sized from the model ({@link StepRig#arenaBytes}); GPU 0 of the visible ones. */
+    /** The arena is sized from the rig itself ({@link StepRig#arenaPlan}); GPU 0 of the visible ones. */
     private BenchReport runCuda(BenchConfig bc, Precision p, int nSteps, int nWarmup) {
-        long arena = StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch());
-        try (Backend be = Backends.create("cuda", 0, 1, p, arena)) {
+        try (Backend be = Backends.create("cuda", p, StepRig.arenaPlan(bc), "use a smaller --batch")) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
             long peak = be instanceof CudaBackend c ? c.arena().peakBytes() : -1;
             long capacity = be instanceof CudaBackend c ? c.arena().capacityBytes() : -1;
