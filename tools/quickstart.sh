@@ -30,7 +30,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 [[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
 if (( ${#need[@]} > 0 )); then apt_install "${need[@]}"; fi
 
-mvn -B -q -DskipTests package
+# Maven 3.8 writes colour-reset codes even in batch mode: strip them, so a log redirected to a file is plain text.
+mvn -B -q -DskipTests package 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'
 java -jar target/pixelcnn-engine.jar info
 java -jar target/pixelcnn-engine.jar data --data_set fashion-mnist
 # The small preset (config S1 of the benchmarks): nr_resnet 1, nr_filters 32, nr_logistic_mix 5, batch 16,

@@ -1,12 +1,14 @@
 // Adam + Polyak averaging over the flat parameter block, one launch per step.
-// CPU twin: org.pixelcnn.train.AdamPolyak#update (same formulas, same order, one rounding per
+// CPU twin: org.pixelcnn.backend.cpu.CpuAdamPolyak#update (same formulas, same order, one rounding per
 // operation: the __f*_rn intrinsics keep nvcc from fusing multiply-adds, so both give the same bits).
 // Mirrors nn.adam_updates(mom1=0.95, mom2=0.9995) and tf.train.ExponentialMovingAverage of openai/pixel-cnn.
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: adamPolyak, at odd and default-model shapes);
+// the twin itself by AdamPolyakTest (float64, 3 steps).
 #include <cuda_runtime.h>
 
 // For i in [0, n), with the scalars of AdamPolyak.Scalars in the same order:
 //   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g*g
-//   p -= lr * ((m/bc1) / sqrt(v/bc2 + eps));  ema = d*ema + (1-d)*p   (p after its update)
+//   p -= lr * ((m/bc1) / sqrt(v/bc2 + eps));  ema -= (ema - p)*(1-d)   (p after its update; TF's form)
 extern "C" __global__ void adam_polyak_update(float* __restrict__ param, const float* __restrict__ grad,
                                               float* __restrict__ m, float* __restrict__ v,
                                               float* __restrict__ ema, long long n,

@@ -1,6 +1,7 @@
 // Ring all-reduce helper: the reduce-scatter add. CPU twin: the reduce-scatter step of
-// org.pixelcnn.train.RingAllReduce (own chunk += left neighbour's chunk); the all-gather step is a
+// org.pixelcnn.backend.cpu.RingAllReduce (own chunk += left neighbour's chunk); the all-gather step is a
 // plain device-to-device copy.
+// Compared with its CPU twin by: selftest TrainingParity "allreduce" (bits vs the CPU ring); the twin itself by RingAllReduceTest.
 #include <cuda_runtime.h>
 
 // dst[i] = dst[i] + src[i] for i in [0, n), one IEEE rounding per element (no fusion possible: the

@@ -3,6 +3,8 @@
 // weight transposes between the engine's HWIO [fh, fw, cin, cout] and cuDNN's NHWC filter layout
 // KRSC [cout, fh, fw, cin]. CPU twin: none directly; together with cuDNN they compute
 // CpuConv.forward / backwardData / backwardFilter.
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: convForward, convBackwardData, convBackwardFilter, at odd and default-model shapes);
+// the twin itself by LayerGradCheckTest (CpuConv).
 #include "pcnn_common.cuh"
 
 // xe[b, r, q, k] = x[b, r - top, q - left, k] inside x, else 0; x [n,h,w,c], xe [n,he,we,c].

@@ -1,6 +1,8 @@
 // Inverted dropout with the counter-based mask of org.pixelcnn.backend.DropoutMask: the same 64-bit
 // SplitMix64 finaliser of (key + index * 0x9E3779B97F4A7C15), its top 24 bits as a uniform in [0, 1),
 // kept when uniform >= p. CPU twins: CpuBackend.dropoutForward / dropoutBackward (tf.nn.dropout).
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: dropoutForward, dropoutBackward, at odd and default-model shapes);
+// the twin itself by LayerGradCheckTest, ModelGradCheckTest.
 #include "pcnn_common.cuh"
 
 // DropoutMask.mix, on unsigned 64-bit integers (Java's long arithmetic wraps the same way, >>> is

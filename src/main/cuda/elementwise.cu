@@ -1,6 +1,8 @@
 // Elementwise kernels over flat float32 buffers. CPU twins: org.pixelcnn.backend.cpu.CpuBackend
 // (fill, axpy, add, eluForward/Backward, reluForward/Backward, concatEluForward/Backward).
 // No __restrict__: callers may alias (the model calls add(c1, na, c1)).
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: fill, axpy, add, eluForward/Backward, reluForward/Backward, concatEluForward/Backward, at odd and default-model shapes);
+// the twin itself by LayerGradCheckTest.
 #include "pcnn_common.cuh"
 
 // x[i] = v. CPU twin: CpuBackend.fill.

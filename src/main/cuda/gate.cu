@@ -1,5 +1,7 @@
 // The gate of nn.gated_resnet: out = x + A * sigmoid(B), (A, B) = split(c2) on channels.
 // CPU twins: CpuBackend.gateForward / gateBackward.
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: gateForward, gateBackward, at odd and default-model shapes);
+// the twin itself by LayerGradCheckTest.
 #include "pcnn_common.cuh"
 
 // out[r, k] = x[r, k] + c2[r, k] * sigmoid(c2[r, f + k]); x, out [rows, f], c2 [rows, 2f].

@@ -1,9 +1,9 @@
 // Discretized mixture of logistics (PixelCNN++ likelihood, its gradient, and sampling).
 // Mirrors discretized_mix_logistic_loss / sample_from_discretized_mix_logistic of openai/pixel-cnn
 // pixel_cnn_pp/nn.py. CPU twins, kept line for line the same:
-//   mix_logistic_loss_grad   <-> org.pixelcnn.loss.MixLogisticPixel (per pixel body)
-//   mix_logistic_image_sums  <-> org.pixelcnn.loss.DiscretizedMixLogistic (per-image sums)
-//   mix_logistic_sample      <-> org.pixelcnn.loss.MixLogisticSampler
+//   mix_logistic_loss_grad   <-> org.pixelcnn.backend.cpu.MixLogisticPixel (per pixel body)
+//   mix_logistic_image_sums  <-> org.pixelcnn.backend.cpu.DiscretizedMixLogistic (per-image sums)
+//   mix_logistic_sample      <-> org.pixelcnn.backend.cpu.MixLogisticSampler
 // Layouts (NHWC, float32): l [B,H,W,P], P = 10M (C = 3) or 3M (C = 1). C = 3: logits [0,M); channel
 // c block at M+3Mc: means [0,M), log_scales [M,2M) (clamped below at -7, gradient passes when >= -7),
 // raw coeffs [2M,3M) (tanh). C = 1: logits, means, log_scales. x [B,H,W,C] in [-1,1].
@@ -12,6 +12,8 @@
 //   log cdf_delta = -softplus(-p) - softplus(m) + log(-expm1(-d))
 //   d/d mean = -inv_stdv (sigmoid(-p) - sigmoid(m)),  d/d log_scale = -p sigmoid(-p) + m sigmoid(m) - d/expm1(d).
 // nvcc may contract a*b+c into FMA where Java rounds twice: results agree to float32 rounding, not bits.
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: mixLogisticLoss, mixLogisticSample, at odd and default-model shapes);
+// the twin itself by GoldenMixLogisticTest, MixLogisticGradientCheckTest.
 #include <cuda_runtime.h>
 
 static constexpr float mixlog_half_bin = 1.0f / 255.0f;

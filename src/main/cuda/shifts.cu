@@ -1,5 +1,7 @@
 // Shifts and channel concatenation on NHWC tensors. CPU twins: CpuBackend.downShift*, rightShift*,
 // concatChannels* (nn.down_shift, nn.right_shift, tf.concat on axis 3).
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: downShift*, rightShift*, concatChannels*, at odd and default-model shapes);
+// the twin itself by LayerGradCheckTest, ShiftPaddingTest.
 #include "pcnn_common.cuh"
 
 // y[:, 0] = 0, y[:, i] = x[:, i-1] on [n,h,w,c]. CPU twin: CpuBackend.downShiftForward.

@@ -2,6 +2,8 @@
 // channel over (outer, inner). CPU twins: CpuBackend.weightNormForward / weightNormBackward. The
 // sums over outer come from colsum_partial (reductions.cu) on V viewed as [outer, channels*inner];
 // the kernels here finish them (deterministic: fixed order, float64) and apply the scale.
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: weightNormForward, weightNormBackward, at odd and default-model shapes);
+// the twin itself by LayerGradCheckTest.
 #include "pcnn_common.cuh"
 
 // norm[c] = (float) sqrt(max(sum_{k, i} part[k, c*inner + i], 1e-12)).

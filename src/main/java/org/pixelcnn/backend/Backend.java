@@ -40,6 +40,21 @@ public interface Backend extends AutoCloseable {
     /** Waits for all queued work (no-op on the CPU). */
     void synchronize();
 
+    /**
+     * Memory of a backend's tensors, in bytes.
+     *
+     * @param peakBytes     the most in use at once so far (CPU: everything {@link #alloc} has handed out,
+     *                      which is never freed before {@link #close}; CUDA: the device arena's high-water mark)
+     * @param capacityBytes what the backend may use at most (CUDA: the arena, allocated once up front), or
+     *                      -1 where only the machine bounds it (the CPU's native memory)
+     * @param device        where the memory is: "host memory" or the GPU's name
+     */
+    record Memory(long peakBytes, long capacityBytes, String device) {
+    }
+
+    /** This backend's memory use so far (see {@link Memory}). */
+    Memory memory();
+
     // ---------------------------------------------------------------- dense algebra
 
     /**

@@ -4,7 +4,7 @@ import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.layers.Nonlinearity;
 
 /**
- * The named benchmark configurations shared with the PyTorch peer's script (shared/peers):
+ * The named benchmark configurations shared with the PyTorch peer's script (tools/peer/bench_port.py):
  * S = (nr_resnet 1, nr_filters 32, nr_logistic_mix 5) at 3x32x32 batch 16, S1 the same at 1x28x28,
  * M = (2, 64, 10) at 3x32x32 batch 8, D (default) = (5, 160, 10) at 3x32x32 batch 16 (batch 2 on the
  * CPU peer).
@@ -29,7 +29,7 @@ public record BenchConfig(String name, ModelConfig model, int batch) {
 
     /**
      * As {@link #named(String, Integer)}; on the CPU without an override, the batch of the peer's CPU script
-     * (shared/peers/bench_port.py: D at batch 2, the others as on a GPU), so the two time the same work.
+     * (tools/peer/bench_port.py: D at batch 2, the others as on a GPU), so the two time the same work.
      *
      * @throws IllegalArgumentException for an unknown name
      */

@@ -1,15 +1,15 @@
 package org.pixelcnn.bench;
 
 import org.pixelcnn.backend.Backend;
-import org.pixelcnn.backend.Buf;
-import org.pixelcnn.backend.cpu.MixLogisticSampler;
 import org.pixelcnn.backend.cuda.ArenaPlan;
+import org.pixelcnn.sample.PixelDraw;
 import org.pixelcnn.model.AllocationCount;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.backend.AdamPolyak;
 import org.pixelcnn.train.GpuMemoryPlan;
 import org.pixelcnn.train.Replica;
+import org.pixelcnn.train.TrainStep;
 
 import java.util.SplittableRandom;
 
@@ -31,9 +31,8 @@ public final class StepRig {
     private final float[] x;
     private final int[] labels;
     private final AdamPolyak adam = new AdamPolyak(AdamPolyak.DEFAULT_POLYAK_DECAY);
-    private final Buf uMix, u;
-    private final float[] hostMix, hostU;
-    private final SplittableRandom rng = new SplittableRandom(7);
+    private final TrainStep step;
+    private final PixelDraw draw;
 
     /**
      * Builds the replica (parameters, Adam moments, Polyak averages, activations) on be and uploads the
@@ -53,10 +52,8 @@ public final class StepRig {
         x = new float[(int) replica.model.input().size()];
         for (int i = 0; i < x.length; i++) x[i] = (float) ((data.nextInt(256) - 127.5) / 127.5);
         labels = new int[bc.batch()];
-        hostMix = new float[bc.batch() * cfg.nrLogisticMix()];
-        hostU = new float[bc.batch() * cfg.channels()];
-        uMix = be.alloc(hostMix.length);
-        u = be.alloc(hostU.length);
+        step = new TrainStep(java.util.List.of(replica), 1);
+        draw = new PixelDraw(be, cfg, bc.batch(), 7);
     }
 
     /**
@@ -71,22 +68,16 @@ public final class StepRig {
     }
 
     /**
-     * One training step t (t &ge; 1) as the trainer runs it with one replica: upload the batch, forward in
-     * train mode (dropout on), discretized mixture-of-logistics loss (nats) and its gradient, backward,
-     * the finiteness check on the gradients (one sum of squares), Adam + Polyak update at learning rate
-     * 1e-3. With one replica there is no all-reduce (a ring of one does no steps; the trainer skips it).
+     * One training step t (t &ge; 1) as the trainer runs it with one replica ({@link TrainStep}): upload the
+     * batch, forward in train mode (dropout on), discretized mixture-of-logistics loss (nats) and its
+     * gradient, backward, the finiteness check on the gradients (one sum of squares), Adam + Polyak update
+     * at learning rate 1e-3. With one replica there is no all-reduce.
      *
      * @return the summed loss of the batch in nats
-     * @throws IllegalStateException when the loss or a gradient is not finite (a broken backend)
+     * @throws TrainStep.NonFiniteStep when the loss or a gradient is not finite (a broken backend)
      */
     public double trainStep(long t) {
-        replica.load(x, labels, 0);
-        double nats = replica.lossAndGradients(Pass.train(1, t, 0));
-        double sq = be.sumSquares(replica.model.params().grads());
-        if (!Double.isFinite(nats) || !Double.isFinite(sq))
-            throw new IllegalStateException("bench step " + t + " on " + be.name() + ": loss " + nats + ", gradient sum of squares " + sq);
-        replica.update(adam.scalars(t, 1e-3));
-        return nats;
+        return step.run(t, x, labels, adam.scalars(t, 1e-3));
     }
 
     /** The eval-mode forward pass alone (dropout off): the network evaluation of one sampling position. */
@@ -95,21 +86,16 @@ public final class StepRig {
     }
 
     /**
-     * The rest of one sampling position after {@link #forward}: draw the uniforms on the host, upload them
-     * and sample pixel (pos / W, pos % W) of every image from the mixture into the input, as
-     * {@code Sampler.continueFrom} does.
+     * The rest of one sampling position after {@link #forward}: draw the uniforms, upload them and sample
+     * pixel (pos / W, pos % W) of every image from the mixture into the input, as the sampler does
+     * ({@link PixelDraw}).
      *
      * @param pos position in raster order, taken modulo H*W
      */
     public void samplePosition(int pos) {
         ModelConfig c = bc.model();
         int p = Math.floorMod(pos, c.height() * c.width());
-        for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-        for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-        be.upload(hostMix, 0, uMix, 0, hostMix.length);
-        be.upload(hostU, 0, u, 0, hostU.length);
-        be.mixLogisticSample(replica.model.output().value, uMix, u, replica.model.input().value, bc.batch(),
-                c.height(), c.width(), c.channels(), c.nrLogisticMix(), p / c.width(), p % c.width());
+        draw.sample(replica.model.output().value, replica.model.input().value, c.height(), p / c.width(), p % c.width());
     }
 
     /** One sampling step: {@link #forward} then {@link #samplePosition}. */

@@ -1,12 +1,13 @@
 package org.pixelcnn.cli;
 
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
+
 import com.google.gson.GsonBuilder;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
-import org.pixelcnn.backend.cuda.CudaBackend;
-import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.bench.BenchReport;
@@ -16,6 +17,7 @@ import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -47,11 +49,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Untimed steps first (default 2 on the CPU, 5 on a GPU).")
     Integer warmup;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--precision", defaultValue = "tf32", description = "CUDA convolutions and GEMMs: fp32 or tf32 (default ${DEFAULT-VALUE}); ignored on the CPU.")
-    String precision;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--profile", description = "Also print the time per Backend operation of a training and a sampling step.")
     boolean profile;
@@ -59,15 +58,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Stack traces of errors; log the cuDNN algorithm chosen per convolution geometry (CUDA).")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        String resolved = Backends.resolve(backend);
+        String resolved = backend.resolve();
         boolean cpu = resolved.equals("cpu");
         BenchConfig bc;
         try {
@@ -79,12 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
         int nSteps = steps != null ? steps : cpu ? 10 : 20, nWarmup = warmup != null ? warmup : cpu ? 2 : 5;
         if (nSteps < 1) throw new BadInputException("bench --steps must be >= 1, not " + nSteps);
         if (nWarmup < 0) throw new BadInputException("bench --warmup must be >= 0, not " + nWarmup);
-        Precision p;
-        try {
-            p = Precision.parse(precision);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("bench --precision: " + e.getMessage());
-        }
+        Precision p = backend.precision();
         BenchReport report = cpu ? runCpu(bc, nSteps, nWarmup) : runCuda(bc, p, nSteps, nWarmup);
         PrintWriter out = spec.commandLine().getOut();
         if (json) out.println(new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(report.json()));
@@ -104,10 +98,8 @@ public final class BenchCommand implements Callable<Integer> {
     private BenchReport runCuda(BenchConfig bc, Precision p, int nSteps, int nWarmup) {
         try (Backend be = Backends.create("cuda", p, StepRig.arenaPlan(bc), "use a smaller --batch")) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
-            long peak = be instanceof CudaBackend c ? c.arena().peakBytes() : -1;
-            long capacity = be instanceof CudaBackend c ? c.arena().capacityBytes() : -1;
-            String device = CudaProbe.probe().gpus().get(0).name();
-            return new BenchReport(r, device, p, 0, peak, capacity);
+            Backend.Memory m = be.memory();
+            return new BenchReport(r, m.device(), p, 0, m.peakBytes(), m.capacityBytes());
         }
     }
 }

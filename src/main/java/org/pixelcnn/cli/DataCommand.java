@@ -1,16 +1,19 @@
 package org.pixelcnn.cli;
 
+import org.pixelcnn.cli.options.CommonOptions;
+import org.pixelcnn.cli.options.DataOptions;
+
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.pixelcnn.data.ChannelStats;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
-import org.pixelcnn.data.sets.Datasets;
 import org.pixelcnn.data.ImageSet;
 import org.pixelcnn.sample.ImageGrid;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,15 +38,8 @@ public final class DataCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-d", "--data_set"}, defaultValue = "cifar",
-            description = "cifar | imagenet | imagenet32 | imagenet64 | mnist | fashion-mnist | folder (default: ${DEFAULT-VALUE})")
-    String dataSet;
-
-    @Option(names = {"-i", "--data_dir"}, description = "Folder holding the data set (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
-    Path dataDir;
-
-    @Option(names = "--no_download", description = "Never download (CIFAR-10 is downloaded when missing, as in the original)")
-    boolean noDownload;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--preview", paramLabel = "PNG", description = "Write the first 64 training images (file order) as a PNG grid")
     Path preview;
@@ -51,13 +47,13 @@ public final class DataCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object")
     boolean json;
 
-    @Option(names = "--verbose", description = "Say where the files were found; stack traces on errors")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {
-        DatasetKind kind = DatasetKind.parse(dataSet);
-        Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
+        DatasetKind kind = data.kind("cifar");
+        Dataset ds = data.load("cifar", System.err);
         ChannelStats train = ChannelStats.of(ds.train());
         ChannelStats test = ChannelStats.of(ds.test());
         int previewCount = 0;
@@ -103,7 +99,7 @@ public final class DataCommand implements Callable<Integer> {
 
     private void printText(PrintWriter out, DatasetKind kind, Dataset ds, ChannelStats train, ChannelStats test, int previewCount) {
         out.printf(Locale.ROOT, "data set      %s%n", kind.flag());
-        if (verbose) out.printf(Locale.ROOT, "found in      %s%n  train       %s%n  test        %s%n", ds.where(), ds.train().source(), ds.test().source());
+        if (common.verbose()) out.printf(Locale.ROOT, "found in      %s%n  train       %s%n  test        %s%n", ds.where(), ds.train().source(), ds.test().source());
         out.printf(Locale.ROOT, "train         %d images%n", ds.train().count());
         out.printf(Locale.ROOT, "test          %d images%n", ds.test().count());
         out.printf(Locale.ROOT, "image shape   %dx%dx%d (HxWxC)%s%n", ds.height(), ds.width(), ds.channels(),

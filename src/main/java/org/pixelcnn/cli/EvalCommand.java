@@ -6,14 +6,20 @@ import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
-import org.pixelcnn.data.sets.Datasets;
 import org.pixelcnn.data.ImageSet;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
+import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
 import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -42,14 +48,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
     Path checkpoint;
 
-    @Option(names = {"-d", "--data_set"}, description = "cifar, imagenet, mnist, fashion-mnist or folder (default: the checkpoint's)")
-    String dataSet;
-
-    @Option(names = {"-i", "--data_dir"}, description = "Location for the dataset (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
-    Path dataDir;
-
-    @Option(names = "--no_download", description = "Never download a missing data set")
-    boolean noDownload;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--raw", description = "Evaluate the raw parameters instead of the Polyak averages")
     boolean raw;
@@ -60,34 +60,53 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object")
     boolean json;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
-    String backend;
+    @Mixin
+    BackendOptions backend;
 
-    @Option(names = "--verbose", description = "Stack traces on errors; log the cuDNN algorithm chosen per convolution geometry (CUDA)")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {
         if (batch != null && batch < 1) throw new BadInputException("--batch must be >= 1, not " + batch);
         try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
             ModelConfig m = ckpt.info().model();
-            String setName = dataSet != null ? dataSet : ckpt.info().dataSet();
-            if (setName == null) throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set");
-            DatasetKind kind = DatasetKind.parse(setName);
-            Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
+            if (data.name() == null && ckpt.info().dataSet() == null)
+                throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set");
+            DatasetKind kind = data.kind(ckpt.info().dataSet());
+            Dataset ds = data.load(ckpt.info().dataSet(), System.err);
             ImageSet test = ds.test();
             requireFits(ds, test, m, ckpt.file());
             int b = Math.min(test.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
-            String be = Backends.resolve(backend);
+            String be = backend.resolve();
             double bits;
-            try (Backend backendImpl = Backends.create(be, Backends.defaultPrecision(), GpuMemoryPlan.eval(m, b), "use a smaller --batch")) {
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.eval(m, b), "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b);
                 ckpt.loadInto(backendImpl, ev.model(), raw);
-                bits = ev.bitsPerDim(test);
+                bits = evaluate(ev, test, kind, be);
             }
             print(kind, ds, ckpt, bits, be);
         }
         return 0;
+    }
+
+    /**
+     * Runs the evaluation with a progress bar (images) on a terminal, else one start line on stderr
+     * (stdout keeps only the result, for --json).
+     */
+    private double evaluate(Evaluator ev, ImageSet test, DatasetKind kind, String be) {
+        boolean terminal = System.console() != null;
+        if (!terminal) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf(Locale.ROOT, "evaluating test bits/dim on the %d %s test images (%s parameters, dropout off, backend %s)%n",
+                    test.count(), kind.flag(), LoadedCheckpoint.describe(raw), be);
+            err.flush();
+            return ev.bitsPerDim(test);
+        }
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(test.count()).setUnit(" images", 1)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
+            return ev.bitsPerDim(test, bar::stepTo);
+        }
     }
 
     /** The test split must be non-empty, of the model's image shape, and labelled within its classes when conditional. */

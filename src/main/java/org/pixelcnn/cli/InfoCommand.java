@@ -11,8 +11,12 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_full;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.FatbinInfo;
+import org.pixelcnn.cli.options.CommonOptions;
+import org.pixelcnn.cli.options.ModelOptions;
+import org.pixelcnn.data.sets.DatasetKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -29,13 +33,14 @@ public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Also print the native error messages behind a CUDA problem.")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ModelOptions model;
 
-    @Option(names = {"-d", "--data_set"}, description = "With model flags: the image shape of this data set (cifar, imagenet: 32x32x3; mnist, fashion-mnist: 28x28x1)")
+    @Option(names = {"-d", "--data_set"}, paramLabel = "NAME", completionCandidates = DatasetKind.Names.class,
+            description = "With model flags: the image shape of this data set (${COMPLETION-CANDIDATES}; cifar, imagenet32: 32x32x3, imagenet64: 64x64x3, mnist, fashion-mnist: 28x28x1)")
     String dataSet;
 
     @Option(names = "--image_shape", paramLabel = "HxWxC", description = "With model flags: the image shape, e.g. 32x32x3")
@@ -65,9 +70,10 @@ public final class InfoCommand implements Callable<Integer> {
                 throw new org.pixelcnn.io.BadInputException("--image_shape must look like 32x32x3, not '" + imageShape + "'");
             }
         } else if (dataSet != null) {
-            switch (org.pixelcnn.data.sets.DatasetKind.parse(dataSet).flag()) {
-                case "mnist", "fashion-mnist" -> { h = 28; w = 28; c = 1; }
-                case "folder" -> throw new org.pixelcnn.io.BadInputException("--data_set folder: give its --image_shape instead");
+            switch (DatasetKind.parse(dataSet)) {
+                case MNIST, FASHION_MNIST -> { h = 28; w = 28; c = 1; }
+                case IMAGENET64 -> { h = 64; w = 64; }
+                case FOLDER -> throw new org.pixelcnn.io.BadInputException("--data_set folder: give its --image_shape instead");
                 default -> { }
             }
         }
@@ -125,7 +131,7 @@ public final class InfoCommand implements Callable<Integer> {
     private void addCuda(Map<String, Object> f, CudaProbe p) {
         f.put("cuda_available", p.available());
         if (!p.available()) f.put("cuda_reason", p.reason());
-        if (verbose && p.detail() != null) f.put("cuda_detail", p.detail());
+        if (common.verbose() && p.detail() != null) f.put("cuda_detail", p.detail());
         f.put("nvidia_driver", p.driver());
         f.put("cuda_driver_version", p.driverCuda());
         f.put("cuda_runtime_version", p.runtime());

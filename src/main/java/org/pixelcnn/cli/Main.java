@@ -1,5 +1,6 @@
 package org.pixelcnn.cli;
 
+import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.io.BadInputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,7 +45,7 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean verbose = parsed.originalArgs().contains("--verbose");
+            boolean verbose = verbose(cmd);
             Throwable t = ex;
             while (!(t instanceof BadInputException) && !(t instanceof org.pixelcnn.train.TrainingFailure)
                     && t.getCause() != null && t.getCause() != t) t = t.getCause();
@@ -64,6 +65,12 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl;
+    }
+
+    /** The --verbose of the command that ran (its {@link CommonOptions} mixin), false for one without it. */
+    private static boolean verbose(CommandLine cmd) {
+        CommandLine.Model.CommandSpec mixin = cmd.getCommandSpec().mixins().get(CommonOptions.NAME);
+        return mixin != null && mixin.userObject() instanceof CommonOptions c && c.verbose();
     }
 
     public static void main(String[] args) {

@@ -5,6 +5,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.PixelCnnPP;
@@ -14,6 +16,7 @@ import org.pixelcnn.sample.Sampler;
 import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -69,14 +72,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Images sampled at once (default: min(--count, 16))")
     Integer batch;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
-    String backend;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--progress", defaultValue = "auto", description = "Progress bar on stderr: auto (when on a terminal), on, off")
     String progress;
 
-    @Option(names = "--verbose", description = "Stack traces on errors; log the cuDNN algorithm chosen per convolution geometry (CUDA)")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Override
     public Integer call() {
@@ -90,10 +93,10 @@ public final class SampleCommand implements Callable<Integer> {
         try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
             ModelConfig m = ckpt.info().model();
             int[] labels = labels(ckpt, m);
-            String be = Backends.resolve(backend);
+            String be = backend.resolve();
             long start = System.nanoTime();
             byte[] images;
-            try (Backend backendImpl = Backends.create(be, Backends.defaultPrecision(), GpuMemoryPlan.sampling(m, b), "use a smaller --batch")) {
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.sampling(m, b), "use a smaller --batch")) {
                 PixelCnnPP model = new PixelCnnPP(backendImpl, m, b, false);
                 ckpt.loadInto(backendImpl, model, raw);
                 images = draw(new Sampler(backendImpl, model), m, b, labels);

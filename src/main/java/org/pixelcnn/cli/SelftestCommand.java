@@ -1,5 +1,8 @@
 package org.pixelcnn.cli;
 
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
+
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +24,7 @@ import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.layers.Nonlinearity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -49,11 +53,8 @@ import picocli.CommandLine.Spec;
         description = "Check every CUDA backend operation and a small model against the CPU backend, and causality on the GPU.")
 public final class SelftestCommand implements Callable<Integer> {
 
-    @Option(names = "--backend", defaultValue = "cuda", description = "Backend to test against the CPU: cuda (default).")
-    String backend;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 (default) or tf32 convolutions and matrix products.")
-    String precision;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--device", defaultValue = "0", description = "CUDA device ordinal (default 0).")
     int device;
@@ -61,27 +62,28 @@ public final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random inputs (default 1).")
     long seed;
 
-    @Option(names = "--arena-gib", defaultValue = "6", description = "GPU memory taken for the test, GiB (default 6).")
+    @Option(names = "--arena_gib", defaultValue = "6", description = "GPU memory taken for the test, GiB (default 6).")
     double arenaGib;
+
+    /** The old spelling of --arena_gib, still accepted. */
+    @Option(names = "--arena-gib", hidden = true)
+    void arenaGibOldSpelling(double gib) {
+        arenaGib = gib;
+    }
 
     @Option(names = "--quick", description = "Odd shapes and small models only (skips the default-size operations).")
     boolean quick;
 
-    @Option(names = "--verbose", description = "Stack traces of errors; log the cuDNN algorithm chosen per convolution geometry.")
-    boolean verbose;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        if (!backend.equals("cuda")) throw new BadInputException("selftest: --backend must be cuda (the CPU backend is the reference), not '" + backend + "'");
-        Precision p;
-        try {
-            p = Precision.parse(precision);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("selftest: " + e.getMessage());
-        }
+        if (backend.flag().equals("cpu")) throw new BadInputException("selftest: --backend must be cuda or auto (the CPU backend is the reference), not 'cpu'");
+        Precision p = backend.precision();
         PrintWriter out = spec.commandLine().getOut();
         CudaProbe probe = CudaProbe.probe();
         if (!probe.available()) {
@@ -112,7 +114,7 @@ public final class SelftestCommand implements Callable<Integer> {
             }
         } catch (RuntimeException | Error e) {
             out.println("selftest: stopped: " + Parity.describe(e));
-            if (verbose) e.printStackTrace(out);
+            if (common.verbose()) e.printStackTrace(out);
             results.add(new Result("selftest", "", Double.NaN, 0, Parity.describe(e)));
         }
         long failures = results.stream().filter(r -> !r.ok()).count();

@@ -1,10 +1,12 @@
 package org.pixelcnn.cli;
 
-import org.pixelcnn.backend.Backends;
 import org.pixelcnn.backend.cuda.Precision;
+import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CommonOptions;
+import org.pixelcnn.cli.options.DataOptions;
+import org.pixelcnn.cli.options.ModelOptions;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
-import org.pixelcnn.data.sets.Datasets;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.ModelStats;
@@ -25,14 +27,14 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train PixelCNN++ (train.py's flags). Prints train and test bits/dim per epoch; writes checkpoints, sample grids, metrics and a plot to --save_dir.")
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = {"-i", "--data_dir"}, description = "Location for the dataset (optional for fashion-mnist: Debian's /usr/share/datasets/fashion-mnist)")
-    Path dataDir;
+    @Mixin(name = CommonOptions.NAME)
+    CommonOptions common;
+
+    @Mixin
+    DataOptions data;
 
     @Option(names = {"-o", "--save_dir"}, defaultValue = "save", description = "Location for checkpoints, samples, metrics (default ${DEFAULT-VALUE})")
     Path saveDir;
-
-    @Option(names = {"-d", "--data_set"}, defaultValue = "cifar", description = "cifar, imagenet, mnist, fashion-mnist or folder (default ${DEFAULT-VALUE})")
-    String dataSet;
 
     @Option(names = {"-t", "--save_interval"}, defaultValue = "20", description = "Epochs between checkpoints and samples (default ${DEFAULT-VALUE})")
     int saveInterval;
@@ -76,46 +78,45 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or cuda (default ${DEFAULT-VALUE})")
-    String backend;
-
-    @Option(names = "--precision", description = "CUDA convolutions and matrix products: fp32 or tf32 (default: tf32 where every GPU has compute capability 8.0 or newer, else fp32)")
-    String precision;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--log_every", defaultValue = "50", description = "Steps between metrics lines (default ${DEFAULT-VALUE})")
     int logEvery;
 
-    @Option(names = "--no_download", description = "Never download a missing data set")
-    boolean noDownload;
-
     @Option(names = "--progress", defaultValue = "auto", description = "Progress bar: auto (when on a terminal), on, off")
     String progress;
 
-    @Option(names = "--verbose", description = "Stack traces on errors; log the cuDNN algorithm chosen per convolution geometry (CUDA)")
-    boolean verbose;
+    private static void atLeast(String flag, long value, long min) {
+        if (value < min) throw new BadInputException(flag + " must be >= " + min + ", not " + value);
+    }
 
     @Override
     public Integer call() {
-        if (batchSize < 1 || initBatchSize < 1 || nrGpu < 1 || maxEpochs < 1 || saveInterval < 1 || numSamples < 0)
-            throw new BadInputException("--batch_size, --init_batch_size, --nr_gpu, --max_epochs and --save_interval must be >= 1");
+        atLeast("--batch_size", batchSize, 1);
+        atLeast("--init_batch_size", initBatchSize, 1);
+        atLeast("--nr_gpu", nrGpu, 1);
+        atLeast("--max_epochs", maxEpochs, 1);
+        atLeast("--save_interval", saveInterval, 1);
+        atLeast("--num_samples", numSamples, 0);
+        atLeast("--max_steps", maxSteps, 0);
+        atLeast("--log_every", logEvery, 0);
+        if (!(learningRate > 0 && Double.isFinite(learningRate))) throw new BadInputException("--learning_rate must be > 0, not " + learningRate);
+        if (!(lrDecay > 0 && lrDecay <= 1)) throw new BadInputException("--lr_decay must be in (0, 1], not " + lrDecay);
         if (!(polyakDecay >= 0 && polyakDecay < 1)) throw new BadInputException("--polyak_decay must be in [0, 1), not " + polyakDecay);
         if (!progress.equals("auto") && !progress.equals("on") && !progress.equals("off"))
             throw new BadInputException("--progress must be auto, on or off, not '" + progress + "'");
-        Precision prec;
-        try {
-            prec = precision == null ? null : Precision.parse(precision);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--" + e.getMessage());
-        }
-        String be = Backends.resolve(backend);
-        DatasetKind kind = DatasetKind.parse(dataSet);
-        Dataset ds = Datasets.load(kind, dataDir, !noDownload, System.err);
+        Precision prec = backend.precision();
+        String be = backend.resolve();
+        DatasetKind kind = data.kind("cifar");
+        Dataset ds = data.load("cifar", System.err);
+        ds.requireSizeDivisibleBy4();
         ModelConfig cfg = model.toConfig(ds.height(), ds.width(), ds.channels(), classConditional ? ds.numLabels() : 0);
         if (classConditional && ds.numLabels() == 0) throw new BadInputException(ds.where() + ": --class_conditional needs labels and this data set has none");
         if (initBatchSize > ds.train().count()) throw new BadInputException("--init_batch_size " + initBatchSize + " exceeds the " + ds.train().count() + " training images");
         ModelStats stats = ModelStats.of(cfg);
         System.out.printf("pixelcnn-engine train: %s %dx%dx%d (%d train, %d test images), backend %s%s%n", kind.flag(), ds.height(), ds.width(),
-                ds.channels(), ds.train().count(), ds.test().count(), be, backend.equals("auto") ? " (auto)" : "");
+                ds.channels(), ds.train().count(), ds.test().count(), be, backend.flag().equals("auto") ? " (auto)" : "");
         System.out.printf("model: nr_resnet %d, nr_filters %d, nr_logistic_mix %d, %s, dropout %.2f: %,d parameters, %.3f GFLOP/image forward%n",
                 cfg.nrResnet(), cfg.nrFilters(), cfg.nrLogisticMix(), cfg.nonlinearity().flag(), cfg.dropoutP(), stats.params(), stats.forwardFlops() / 1e9);
         TrainConfig tc = new TrainConfig(cfg, kind.flag(), learningRate, lrDecay, batchSize, initBatchSize, nrGpu, polyakDecay,
@@ -127,10 +128,14 @@ public final class TrainCommand implements Callable<Integer> {
                     plan.replicaBytes(0) / (double) (1L << 30), nrGpu > 1 ? String.format(", %.2f GiB for each other", plan.replicaBytes(1) / (double) (1L << 30)) : "");
         }
         boolean bar = progress.equals("on") || (progress.equals("auto") && System.console() != null);
-        try (Trainer trainer = new Trainer(tc, ds, System.out, bar, backends)) {
+        TrainReport report = new TrainReport(System.out, bar);
+        try (Trainer trainer = new Trainer(tc, ds, report, backends)) {
             trainer.run();
+            report.closeBar();
             System.out.printf("done: step %d, train bits/dim %.4f, test bits/dim %.4f, checkpoint %s%n",
                     trainer.step(), trainer.lastTrainBits(), trainer.lastTestBits(), trainer.lastCheckpoint());
+        } finally {
+            report.closeBar();
         }
         return 0;
     }

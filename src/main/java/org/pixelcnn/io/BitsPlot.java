@@ -24,27 +24,37 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training curve: train and test bits/dim against epochs, as a PNG with axes, ticks, grid and legend
- * (the original kept only {@code test_bpd_<data_set>.npz}). Drawn with java.awt in headless mode.
+ * The training curve: bits/dim against (fractional) epochs, as a PNG with axes, ticks, grid and legend
+ * (the original kept only {@code test_bpd_<data_set>.npz}): the noisy per-batch train values faint, a
+ * smoothed train curve over them (centred moving average), each epoch's mean train value as a square,
+ * and the test bits/dim (Polyak-averaged parameters) as diamonds drawn last, with their values written
+ * beside them, so the test point is never hidden under the train curve. Drawn with java.awt, headless.
  */
 public final class BitsPlot {
     static {
         System.setProperty("java.awt.headless", "true");
     }
 
-    /** Train line colour. */
+    /** Train colour (the smoothed curve and the epoch means; the batch values in a faint tint of it). */
     static final Color TRAIN = new Color(31, 119, 180);
-    /** Test line colour. */
+    /** The per-batch train values. */
+    static final Color TRAIN_BATCH = new Color(31, 119, 180, 70);
+    /** Test colour. */
     static final Color TEST = new Color(255, 127, 14);
 
     /**
-     * One epoch's values; NaN marks a missing value (e.g. no test pass that epoch).
+     * One x position's values; NaN marks a missing value.
      *
-     * @param epoch     epoch number (x)
-     * @param trainBits mean train bits/dim over the epoch
-     * @param testBits  test bits/dim with the Polyak-averaged parameters
+     * @param epoch     epoch (x), fractional for step points: step / steps per epoch
+     * @param trainBits train bits/dim of one batch (a step line of the metrics log)
+     * @param testBits  test bits/dim with the Polyak-averaged parameters (an epoch line)
+     * @param trainMean train bits/dim averaged over the epoch (an epoch line)
      */
-    public record Point(double epoch, double trainBits, double testBits) {
+    public record Point(double epoch, double trainBits, double testBits, double trainMean) {
+        /** A point without an epoch mean. */
+        public Point(double epoch, double trainBits, double testBits) {
+            this(epoch, trainBits, testBits, Double.NaN);
+        }
     }
 
     private static final int LEFT = 78, RIGHT = 24, TOP = 46, BOTTOM = 58;
@@ -54,7 +64,7 @@ public final class BitsPlot {
 
     /**
      * Picks the {@code "event":"epoch"} lines of a metrics log ({@link MetricsLog#read}) with fields
-     * {@code epoch}, {@code train_bits_per_dim}, {@code test_bits_per_dim} (either may be absent).
+     * {@code epoch}, {@code train_bits_per_dim} (the epoch mean), {@code test_bits_per_dim} (either may be absent).
      *
      * @param records the log's objects
      * @return one point per epoch line, in order
@@ -64,23 +74,21 @@ public final class BitsPlot {
         for (JsonObject o : records) {
             JsonElement ev = o.get("event");
             if (ev == null || !"epoch".equals(ev.getAsString()) || !o.has("epoch")) continue;
-            out.add(new Point(o.get("epoch").getAsDouble(), number(o, "train_bits_per_dim"), number(o, "test_bits_per_dim")));
+            out.add(new Point(o.get("epoch").getAsDouble(), Double.NaN, number(o, "test_bits_per_dim"), number(o, "train_bits_per_dim")));
         }
         return out;
     }
 
     /**
      * The training curve of a metrics log at fractional epochs (x = step / stepsPerEpoch): each
-     * {@code "event":"step"} line gives a train point (that step's batch), each {@code "event":"epoch"}
-     * line its test point (and its train average when the log has no step lines, which would otherwise
-     * jump off the batch curve). A run shorter than an epoch still draws a curve.
+     * {@code "event":"step"} line gives a batch train point, each {@code "event":"epoch"} line its test
+     * point and the epoch's mean train value. A run shorter than an epoch still draws a curve.
      *
      * @param records       the log's objects
      * @param stepsPerEpoch optimiser steps in one epoch (at least 1)
      * @return the points, by x
      */
     public static List<Point> fromMetrics(List<JsonObject> records, int stepsPerEpoch) {
-        boolean withSteps = records.stream().anyMatch(o -> o.has("event") && "step".equals(o.get("event").getAsString()));
         List<Point> out = new ArrayList<>();
         for (JsonObject o : records) {
             JsonElement ev = o.get("event");
@@ -88,7 +96,7 @@ public final class BitsPlot {
             double x = o.get("step").getAsDouble() / Math.max(1, stepsPerEpoch);
             switch (ev.getAsString()) {
                 case "step" -> out.add(new Point(x, number(o, "train_bits_per_dim"), Double.NaN));
-                case "epoch" -> out.add(new Point(x, withSteps ? Double.NaN : number(o, "train_bits_per_dim"), number(o, "test_bits_per_dim")));
+                case "epoch" -> out.add(new Point(x, Double.NaN, number(o, "test_bits_per_dim"), number(o, "train_bits_per_dim")));
                 default -> { }
             }
         }
@@ -188,58 +196,143 @@ public final class BitsPlot {
             g.setTransform(saved);
 
             g.setClip(x0, y1, x1 - x0 + 1, y0 - y1 + 1);
-            series(g, pts, ax, ay, true, TRAIN);
-            series(g, pts, ax, ay, false, TEST);
+            double[] batch = new double[pts.size()], mean = new double[pts.size()], test = new double[pts.size()];
+            for (int i = 0; i < pts.size(); i++) {
+                batch[i] = pts.get(i).trainBits();
+                mean[i] = pts.get(i).trainMean();
+                test[i] = pts.get(i).testBits();
+            }
+            int batches = finite(batch);
+            if (batches > 1) line(g, pts, batch, ax, ay, TRAIN_BATCH, 1f); // the noisy batch values, faint
+            if (batches > 0) line(g, pts, batches >= 5 ? smoothed(batch, Math.max(5, batches / 10)) : batch, ax, ay, TRAIN, 2.5f);
+            if (batches > 0 && batches <= 3) markers(g, pts, batch, ax, ay, TRAIN, Shape.DOT, false);
+            markers(g, pts, mean, ax, ay, TRAIN, Shape.SQUARE, false);
+            if (batches == 0 && finite(mean) > 1) line(g, pts, mean, ax, ay, TRAIN, 2f);
+            if (finite(test) > 1) line(g, pts, test, ax, ay, TEST, 2f);
+            markers(g, pts, test, ax, ay, TEST, Shape.DIAMOND, true); // last, on top, with their values
             g.setClip(null);
-            legend(g, x1 - 118, y1 + 12);
+            legend(g, x1 - 190, y1 + 12, batches > 0);
         } finally {
             g.dispose();
         }
         return img;
     }
 
-    private static void series(Graphics2D g, List<Point> pts, Axis ax, Axis ay, boolean train, Color c) {
+    private enum Shape { DOT, SQUARE, DIAMOND }
+
+    private static int finite(double[] v) {
+        int k = 0;
+        for (double d : v) if (Double.isFinite(d)) k++;
+        return k;
+    }
+
+    /**
+     * The centred moving average of the finite values over a window of w of them (shorter at the ends),
+     * NaN where v is NaN.
+     */
+    static double[] smoothed(double[] v, int w) {
+        int[] at = new int[v.length];
+        int n = 0;
+        for (int i = 0; i < v.length; i++) if (Double.isFinite(v[i])) at[n++] = i;
+        double[] out = new double[v.length];
+        java.util.Arrays.fill(out, Double.NaN);
+        int half = w / 2;
+        for (int k = 0; k < n; k++) {
+            double sum = 0;
+            int lo = Math.max(0, k - half), hi = Math.min(n - 1, k + half);
+            for (int j = lo; j <= hi; j++) sum += v[at[j]];
+            out[at[k]] = sum / (hi - lo + 1);
+        }
+        return out;
+    }
+
+    /** A polyline through the finite values of v. */
+    private static void line(Graphics2D g, List<Point> pts, double[] v, Axis ax, Axis ay, Color c, float width) {
         g.setColor(c);
-        g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        g.setStroke(new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         Path2D.Double line = new Path2D.Double();
         boolean open = false;
-        int finite = 0;
-        for (Point p : pts) {
-            double v = train ? p.trainBits() : p.testBits();
-            if (!Double.isFinite(v)) continue;
-            finite++;
-            double px = ax.pixel(p.epoch()), py = ay.pixel(v);
+        for (int i = 0; i < pts.size(); i++) {
+            if (!Double.isFinite(v[i])) continue;
+            double px = ax.pixel(pts.get(i).epoch()), py = ay.pixel(v[i]);
             if (open) line.lineTo(px, py);
             else line.moveTo(px, py);
             open = true;
         }
         g.draw(line);
-        if (finite <= 60) {
-            for (Point p : pts) {
-                double v = train ? p.trainBits() : p.testBits();
-                if (Double.isFinite(v)) g.fill(new Ellipse2D.Double(ax.pixel(p.epoch()) - 3.5, ay.pixel(v) - 3.5, 7, 7));
-            }
-        }
         g.setStroke(new BasicStroke(1f));
     }
 
-    private static void legend(Graphics2D g, int x, int y) {
+    /** A marker at every finite value of v (at most 60 of them); with labels, the value beside the last ones. */
+    private static void markers(Graphics2D g, List<Point> pts, double[] v, Axis ax, Axis ay, Color c, Shape shape, boolean labels) {
+        int n = finite(v);
+        if (n == 0 || n > 60) return;
+        int seen = 0;
+        for (int i = 0; i < pts.size(); i++) {
+            if (!Double.isFinite(v[i])) continue;
+            seen++;
+            double px = ax.pixel(pts.get(i).epoch()), py = ay.pixel(v[i]);
+            mark(g, shape, px, py, c);
+            if (labels && (n <= 8 || seen == n)) {
+                g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+                String s = String.format(java.util.Locale.ROOT, "%.3f", v[i]);
+                int tx = (int) Math.round(px) - g.getFontMetrics().stringWidth(s) - 8, ty = (int) Math.round(py) - 8;
+                if (tx < ax.p0 + 2) tx = (int) Math.round(px) + 8;
+                g.setColor(new Color(255, 255, 255, 200));
+                g.fillRect(tx - 2, ty - g.getFontMetrics().getAscent(), g.getFontMetrics().stringWidth(s) + 4, g.getFontMetrics().getHeight());
+                g.setColor(c.darker());
+                g.drawString(s, tx, ty);
+            }
+        }
+    }
+
+    private static void mark(Graphics2D g, Shape shape, double px, double py, Color c) {
+        java.awt.Shape m = switch (shape) {
+            case DOT -> new Ellipse2D.Double(px - 3.5, py - 3.5, 7, 7);
+            case SQUARE -> new java.awt.geom.Rectangle2D.Double(px - 4, py - 4, 8, 8);
+            case DIAMOND -> {
+                Path2D.Double d = new Path2D.Double();
+                d.moveTo(px, py - 6);
+                d.lineTo(px + 6, py);
+                d.lineTo(px, py + 6);
+                d.lineTo(px - 6, py);
+                d.closePath();
+                yield d;
+            }
+        };
+        g.setColor(c);
+        g.fill(m);
+        g.setColor(Color.WHITE);
+        g.setStroke(new BasicStroke(1f));
+        g.draw(m);
+    }
+
+    private static void legend(Graphics2D g, int x, int y, boolean batches) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        String[] names = batches ? new String[]{"train, per batch", "train, smoothed", "train, epoch mean", "test (Polyak avg.)"}
+                : new String[]{"train, epoch mean", "test (Polyak avg.)"};
+        int h = 12 + 20 * names.length;
         g.setColor(new Color(255, 255, 255, 230));
-        g.fillRect(x, y, 106, 48);
+        g.fillRect(x, y, 178, h);
         g.setColor(Color.GRAY);
-        g.drawRect(x, y, 106, 48);
-        String[] names = {"train", "test"};
-        Color[] colours = {TRAIN, TEST};
-        for (int i = 0; i < 2; i++) {
+        g.drawRect(x, y, 178, h);
+        for (int i = 0; i < names.length; i++) {
             int yy = y + 16 + 20 * i;
-            g.setColor(colours[i]);
-            g.setStroke(new BasicStroke(2f));
-            g.drawLine(x + 8, yy, x + 34, yy);
-            g.fill(new Ellipse2D.Double(x + 21 - 3.5, yy - 3.5, 7, 7));
+            String name = names[i];
+            if (name.equals("train, per batch")) {
+                g.setColor(TRAIN_BATCH);
+                g.setStroke(new BasicStroke(1f));
+                g.drawLine(x + 8, yy, x + 34, yy);
+            } else if (name.equals("train, smoothed")) {
+                g.setColor(TRAIN);
+                g.setStroke(new BasicStroke(2.5f));
+                g.drawLine(x + 8, yy, x + 34, yy);
+            } else {
+                mark(g, name.startsWith("test") ? Shape.DIAMOND : Shape.SQUARE, x + 21, yy, name.startsWith("test") ? TEST : TRAIN);
+            }
             g.setStroke(new BasicStroke(1f));
             g.setColor(Color.BLACK);
-            g.drawString(names[i], x + 42, yy + 5);
+            g.drawString(name, x + 42, yy + 5);
         }
     }
 
@@ -251,8 +344,8 @@ public final class BitsPlot {
     private static double[] range(List<Point> pts, boolean x) {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (Point p : pts) {
-            double[] vs = x ? new double[]{Double.isFinite(p.trainBits()) || Double.isFinite(p.testBits()) ? p.epoch() : Double.NaN}
-                    : new double[]{p.trainBits(), p.testBits()};
+            boolean any = Double.isFinite(p.trainBits()) || Double.isFinite(p.testBits()) || Double.isFinite(p.trainMean());
+            double[] vs = x ? new double[]{any ? p.epoch() : Double.NaN} : new double[]{p.trainBits(), p.testBits(), p.trainMean()};
             for (double v : vs) {
                 if (!Double.isFinite(v)) continue;
                 lo = Math.min(lo, v);

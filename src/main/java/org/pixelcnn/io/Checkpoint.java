@@ -15,8 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Training checkpoints as safetensors files {@code <save_dir>/checkpoint-<step>.safetensors} (DESIGN.md
- * section 5; replaces the original's TensorFlow {@code params_<data_set>.ckpt}).
+ * Training checkpoints as safetensors files {@code <save_dir>/checkpoint-<step>.safetensors} (they replace
+ * the original's TensorFlow {@code params_<data_set>.ckpt}; the layout is below and in the README).
  *
  * <p>Layout of one file:
  * <ul>

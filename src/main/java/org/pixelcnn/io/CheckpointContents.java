@@ -6,8 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Everything a checkpoint holds (DESIGN.md section 5), as the model and trainer hand it over. Generic: it
- * knows names and shapes, not layers.
+ * Everything a checkpoint holds (parameters, Polyak averages, Adam moments, step, learning rate, data
+ * order, the run's configuration), as the model and trainer hand it over. Generic: it knows names and
+ * shapes, not layers.
  *
  * @param step         optimiser steps taken (0 right after data-dependent init)
  * @param learningRate the learning rate of the last step taken (informational: the schedule recomputes it from step)

@@ -41,6 +41,8 @@ public final class PixelCnnPP {
     private final List<Activation> acts = new ArrayList<>();
     private final Activation x, out;
     private final Buf h;
+    /** Host staging of {@link #load}: one batch of images [batch, H, W, C] and its one-hot classes [batch, K]. */
+    private final float[] hostX, hostH;
     private long macs;
     private int gresCount;
 
@@ -120,6 +122,8 @@ public final class PixelCnnPP {
         out = nin(e, config.outputChannels());
         if (owner != null) params.share(owner.params);
         else params.allocate(be, train);
+        hostX = new float[Math.toIntExact(x.size())];
+        hostH = h != null ? new float[n * config.numClasses()] : null;
     }
 
     // ---------------------------------------------------------------- building blocks
@@ -237,6 +241,42 @@ public final class PixelCnnPP {
     }
 
     // ---------------------------------------------------------------- running
+
+    /**
+     * Writes the network's inputs: images {@code [first, first + count)} of x (NHWC floats in [-1, 1],
+     * whole images of this model's shape) into input() slots 0..count-1, zeros in the slots after them
+     * (a partial last batch); for class-conditional models the one-hot rows of their labels into
+     * {@link #classes()} (model.py's h, zero rows after them). labels may be null: unconditional models
+     * ignore them, and a conditional model then gets zero rows (no class).
+     *
+     * @throws IllegalArgumentException when count exceeds the batch, or a label is outside [0, numClasses)
+     */
+    public void load(float[] x, int[] labels, int first, int count) {
+        if (count > batch) throw new IllegalArgumentException(count + " images for a batch of " + batch);
+        int per = hostX.length / batch;
+        System.arraycopy(x, first * per, hostX, 0, count * per);
+        java.util.Arrays.fill(hostX, count * per, hostX.length, 0f);
+        be.upload(hostX, 0, this.x.value, 0, hostX.length);
+        if (hostH != null) {
+            int k = config.numClasses();
+            java.util.Arrays.fill(hostH, 0f);
+            for (int b = 0; labels != null && b < count; b++) {
+                int label = labels[first + b];
+                if (label < 0 || label >= k) throw new IllegalArgumentException("label " + label + " outside [0, " + k + ")");
+                hostH[b * k + label] = 1f;
+            }
+            be.upload(hostH, 0, h, 0, hostH.length);
+        }
+    }
+
+    /** Sets the one-hot classes of the batch's images from labels[0..batch) (class-conditional models only). */
+    public void loadLabels(int[] labels) {
+        if (hostH == null) return;
+        int k = config.numClasses();
+        java.util.Arrays.fill(hostH, 0f);
+        for (int b = 0; b < batch; b++) hostH[b * k + labels[b]] = 1f;
+        be.upload(hostH, 0, h, 0, hostH.length);
+    }
 
     /** Runs the network on {@link #input()} (and {@link #classes()}), writing {@link #output()}. */
     public void forward(Pass pass) {

@@ -88,7 +88,31 @@ public final class ImageGrid {
 
     /** As {@link #write(Path, byte[], int, int, int, int)} with borders in grey level {@code border} (255 for sample grids, as train.py). */
     public static void write(Path file, byte[] nhwc, int n, int height, int width, int channels, int border) {
-        BufferedImage img = tile(nhwc, n, height, width, channels, border);
+        write(file, nhwc, n, height, width, channels, border, 1);
+    }
+
+    /** Grids narrower than this many pixels are written enlarged by {@link #autoScale}. */
+    public static final int MIN_WIDTH = 512;
+
+    /**
+     * The smallest whole factor that makes the grid of n images of H x W at least {@value #MIN_WIDTH} pixels
+     * wide (1 when it already is): 16 Fashion-MNIST images (a 117-pixel grid) get 5, 64 CIFAR images 2.
+     */
+    public static int autoScale(int n, int height, int width) {
+        int w = gridShape(n, height, width)[1] * (width + 1) - 1;
+        return Math.max(1, (MIN_WIDTH + w - 1) / w);
+    }
+
+    /**
+     * As {@link #write(Path, byte[], int, int, int, int, int)}, every pixel (borders included) repeated
+     * {@code scale} x {@code scale} times (nearest neighbour: no value is blended, so a pixel of the picture
+     * is still one of the images' values).
+     *
+     * @throws IllegalArgumentException when scale &lt; 1
+     */
+    public static void write(Path file, byte[] nhwc, int n, int height, int width, int channels, int border, int scale) {
+        if (scale < 1) throw new IllegalArgumentException("scale " + scale);
+        BufferedImage img = scale(tile(nhwc, n, height, width, channels, border), scale);
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
@@ -96,5 +120,16 @@ public final class ImageGrid {
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot write the PNG (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** img with every pixel repeated scale x scale times (same image type). */
+    static BufferedImage scale(BufferedImage img, int scale) {
+        if (scale == 1) return img;
+        BufferedImage out = new BufferedImage(img.getWidth() * scale, img.getHeight() * scale, img.getType());
+        WritableRaster src = img.getRaster(), dst = out.getRaster();
+        int[] px = new int[src.getNumBands()];
+        for (int y = 0; y < out.getHeight(); y++)
+            for (int x = 0; x < out.getWidth(); x++) dst.setPixel(x, y, src.getPixel(x / scale, y / scale, px));
+        return out;
     }
 }

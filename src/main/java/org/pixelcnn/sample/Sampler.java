@@ -3,12 +3,10 @@ package org.pixelcnn.sample;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.data.PixelScaling;
-import org.pixelcnn.backend.cpu.MixLogisticSampler;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 
-import java.util.SplittableRandom;
 
 /**
  * Raster-order generation as train.py does it: start from zeros, run the network once per pixel
@@ -44,8 +42,7 @@ public final class Sampler {
     private final PixelCnnPP model;
     /** Networks for the top 4, 8, ..., H-4 rows (index rows/4 - 1); the full model serves the last rows. */
     private final PixelCnnPP[] tops;
-    private final Buf uMix, u;
-    private final float[] hostMix, hostU;
+    private final PixelDraw draw;
     private PositionObserver observer;
 
     /** @param model an eval network (its batch is the number of images sampled at once) */
@@ -53,10 +50,7 @@ public final class Sampler {
         this.be = be;
         this.model = model;
         ModelConfig c = model.config;
-        this.hostMix = new float[model.batch * c.nrLogisticMix()];
-        this.hostU = new float[model.batch * c.channels()];
-        this.uMix = be.alloc(hostMix.length);
-        this.u = be.alloc(hostU.length);
+        this.draw = new PixelDraw(be, c, model.batch, 0);
         this.tops = new PixelCnnPP[c.height() / 4 - 1];
         for (int k = 0; k < tops.length; k++) {
             ModelConfig top = new ModelConfig(c.nrResnet(), c.nrFilters(), c.nrLogisticMix(), c.nonlinearity(), 4 * (k + 1),
@@ -104,12 +98,8 @@ public final class Sampler {
      */
     public byte[] continueFrom(int startPosition, long seed, int[] labels) {
         ModelConfig c = model.config;
-        if (c.numClasses() > 0) {
-            float[] h = new float[model.batch * c.numClasses()];
-            for (int b = 0; b < model.batch; b++) h[b * c.numClasses() + labels[b]] = 1f;
-            be.upload(h, 0, model.classes(), 0, h.length);
-        }
-        SplittableRandom rng = new SplittableRandom(seed);
+        if (c.numClasses() > 0) model.loadLabels(labels); // the top-rows networks share these classes and the parameters
+        draw.reseed(seed);
         PixelCnnPP net = null;
         for (int pos = startPosition; pos < c.height() * c.width(); pos++) {
             int y = pos / c.width();
@@ -121,12 +111,7 @@ public final class Sampler {
             }
             net.forward(Pass.eval());
             if (observer != null) observer.beforeSample(pos, net.output().value, net.config.height());
-            for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
-            be.upload(hostMix, 0, uMix, 0, hostMix.length);
-            be.upload(hostU, 0, u, 0, hostU.length);
-            be.mixLogisticSample(net.output().value, uMix, u, net.input().value, model.batch, net.config.height(), c.width(),
-                    c.channels(), c.nrLogisticMix(), y, pos % c.width());
+            draw.sample(net.output().value, net.input().value, net.config.height(), y, pos % c.width());
         }
         if (net != null) copyTop(net, false);
         float[] x = new float[(int) model.input().size()];

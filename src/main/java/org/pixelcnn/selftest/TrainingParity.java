@@ -19,10 +19,10 @@ import org.pixelcnn.data.ImageSet;
 import org.pixelcnn.io.Checkpoint;
 import org.pixelcnn.io.CheckpointReader;
 import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.Pass;
 import org.pixelcnn.backend.AdamPolyak;
 import org.pixelcnn.train.Evaluator;
 import org.pixelcnn.train.Replica;
+import org.pixelcnn.train.TrainStep;
 import org.pixelcnn.backend.cpu.RingAllReduce;
 import org.pixelcnn.train.TrainingCheckpoint;
 
@@ -33,8 +33,8 @@ import org.pixelcnn.train.TrainingCheckpoint;
  * <li>the device ring all-reduce of 1, 2 and 3 replicas against a float64 sum on the CPU (relative error),
  *     bit-identical across replicas and equal to the CPU {@link RingAllReduce}'s bits (mismatch counts,
  *     bound 0), twice in a row on the same ring (events and scratch reused);</li>
- * <li>one training step of 2 replicas of batch B (gradients all-reduced, each applies Adam + Polyak) against
- *     one replica of batch 2B, dropout off: parameters, averages and Adam moments within the model bound, and
+ * <li>one training step ({@link TrainStep}, as the trainer runs it) of 2 replicas of batch B (gradients
+ *     all-reduced on the device ring, each applies Adam + Polyak) against one replica of batch 2B, dropout off: parameters, averages and Adam moments within the model bound, and
  *     the two replicas bit-identical;</li>
  * <li>a checkpoint written from a GPU replica ({@link TrainingCheckpoint#save}) read back on the CPU: test
  *     bits/dim of the Polyak averages on a fixed batch ({@link Evaluator}) on both backends within 1e-4 (fp32).</li>
@@ -155,29 +155,23 @@ public final class TrainingParity {
             int[] labels = new int[2 * batch];
             for (int i = 0; i < labels.length; i++) labels[i] = cfg.numClasses() > 0 ? rng.nextInt(cfg.numClasses()) : 0;
             AdamPolyak.Scalars s = new AdamPolyak(AdamPolyak.DEFAULT_POLYAK_DECAY).scalars(1, 2e-3);
-            a.load(x, labels, 0);
-            b.load(x, labels, batch);
-            big.load(x, labels, 0);
-            Pass pass = Pass.train(seed, 1, 0);
-            double nats = a.lossAndGradients(pass) + b.lossAndGradients(Pass.train(seed, 1, 1));
-            double natsBig = big.lossAndGradients(pass);
-            try (CudaRingAllReduce ring = new CudaRingAllReduce(List.of((CudaBackend) a.be, (CudaBackend) b.be), a.model.params().total())) {
-                ring.allReduce(new Buf[]{a.model.params().grads(), b.model.params().grads()});
-                a.update(s);
-                b.update(s);
-                big.update(s);
-                double err = Parity.relativeError(new double[]{natsBig}, new double[]{nats});
-                long across = 0;
-                Buf[][] state = {{a.model.params().values(), b.model.params().values(), big.model.params().values()},
-                        {a.ema, b.ema, big.ema}, {a.adamM, b.adamM, big.adamM}, {a.adamV, b.adamV, big.adamV}};
-                for (Buf[] st : state) {
-                    float[] va = download(a.be, st[0]), vb = download(b.be, st[1]), vbig = download(big.be, st[2]);
-                    err = Math.max(err, Parity.relativeError(vbig, va));
-                    across += mismatches(va, vb);
-                }
-                out.add(new Result("train step 2xB vs 1x2B", shape, err, bound, null));
-                out.add(new Result("train step replica bits", shape, across, 0, null));
+            // the trainer's step (TrainStep): 2 replicas of B with the device ring all-reduce, and 1 replica of 2B
+            double nats, natsBig;
+            try (TrainStep two = new TrainStep(List.of(a, b), seed); TrainStep one = new TrainStep(List.of(big), seed)) {
+                nats = two.run(1, x, labels, s);
+                natsBig = one.run(1, x, labels, s);
             }
+            double err = Parity.relativeError(new double[]{natsBig}, new double[]{nats});
+            long across = 0;
+            Buf[][] state = {{a.model.params().values(), b.model.params().values(), big.model.params().values()},
+                    {a.ema, b.ema, big.ema}, {a.adamM, b.adamM, big.adamM}, {a.adamV, b.adamV, big.adamV}};
+            for (Buf[] st : state) {
+                float[] va = download(a.be, st[0]), vb = download(b.be, st[1]), vbig = download(big.be, st[2]);
+                err = Math.max(err, Parity.relativeError(vbig, va));
+                across += mismatches(va, vb);
+            }
+            out.add(new Result("train step 2xB vs 1x2B", shape, err, bound, null));
+            out.add(new Result("train step replica bits", shape, across, 0, null));
             out.add(checkpoint(a, cfg, batch, pixels, labels, checkpointBound, tmp));
         } catch (RuntimeException | Error e) {
             guard.failed(e);

@@ -18,15 +18,12 @@ public final class Evaluator {
     private final Backend be;
     private final PixelCnnPP model;
     private final double[] perImage;
-    private final float[] hostX, hostH;
 
     /** An eval network of the given batch on be (no gradients). */
     public Evaluator(Backend be, ModelConfig cfg, int batch) {
         this.be = be;
         this.model = new PixelCnnPP(be, cfg, batch, false);
         this.perImage = new double[batch];
-        this.hostX = new float[(int) model.input().size()];
-        this.hostH = cfg.numClasses() > 0 ? new float[batch * cfg.numClasses()] : null;
     }
 
     /** The network, to load parameters into and to sample with. */
@@ -41,23 +38,27 @@ public final class Evaluator {
 
     /** Summed nats over the split; bits/dim = nats / (ln 2 * count * H*W*C). */
     public double nats(ImageSet split) {
+        return nats(split, done -> { });
+    }
+
+    /**
+     * As {@link #nats(ImageSet)}, telling {@code progress} the number of images done after every batch
+     * (on the calling thread).
+     */
+    public double nats(ImageSet split, java.util.function.IntConsumer progress) {
         ModelConfig c = model.config;
         double total = 0;
+        int done = 0;
         try (TestBatches batches = new TestBatches(split, model.batch)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                java.util.Arrays.fill(hostX, 0f);
-                System.arraycopy(b.x(), 0, hostX, 0, b.x().length);
-                be.upload(hostX, 0, model.input().value, 0, hostX.length);
-                if (hostH != null && b.labels() != null) {
-                    java.util.Arrays.fill(hostH, 0f);
-                    for (int i = 0; i < b.size(); i++) hostH[i * c.numClasses() + b.labels()[i]] = 1f;
-                    be.upload(hostH, 0, model.classes(), 0, hostH.length);
-                }
+                model.load(b.x(), b.labels(), 0, b.size());
                 model.forward(Pass.eval());
                 be.mixLogisticLoss(model.output().value, model.input().value, null, 1f, perImage,
                         model.batch, c.height(), c.width(), c.channels(), c.nrLogisticMix());
                 for (int i = 0; i < b.size(); i++) total += perImage[i];
+                done += b.size();
+                progress.accept(done);
             }
         }
         return total;
@@ -65,6 +66,11 @@ public final class Evaluator {
 
     /** bits/dim of the split. */
     public double bitsPerDim(ImageSet split) {
-        return nats(split) / (Math.log(2) * split.count() * model.config.dims());
+        return bitsPerDim(split, done -> { });
+    }
+
+    /** bits/dim of the split, with progress as {@link #nats(ImageSet, java.util.function.IntConsumer)}. */
+    public double bitsPerDim(ImageSet split, java.util.function.IntConsumer progress) {
+        return nats(split, progress) / (Math.log(2) * split.count() * model.config.dims());
     }
 }

@@ -18,8 +18,6 @@ public final class Replica implements AutoCloseable {
     public final Backend be;
     public final PixelCnnPP model;
     public final Buf adamM, adamV, ema;
-    private final float[] hostX;
-    private final float[] hostH;
 
     public Replica(int index, Backend be, ModelConfig cfg, int batch) {
         this.index = index;
@@ -29,21 +27,11 @@ public final class Replica implements AutoCloseable {
         this.adamM = be.alloc(p);
         this.adamV = be.alloc(p);
         this.ema = be.alloc(p);
-        this.hostX = new float[(int) model.input().size()];
-        this.hostH = cfg.numClasses() > 0 ? new float[batch * cfg.numClasses()] : null;
     }
 
     /** Uploads images [offset, offset + batch) of x (NHWC floats in [-1,1]) and their labels as one-hot h. */
     public void load(float[] x, int[] labels, int offset) {
-        int per = hostX.length / model.batch;
-        System.arraycopy(x, offset * per, hostX, 0, hostX.length);
-        be.upload(hostX, 0, model.input().value, 0, hostX.length);
-        if (hostH != null) {
-            int k = model.config.numClasses();
-            java.util.Arrays.fill(hostH, 0f);
-            for (int b = 0; b < model.batch; b++) hostH[b * k + labels[offset + b]] = 1f;
-            be.upload(hostH, 0, model.classes(), 0, hostH.length);
-        }
+        model.load(x, labels, offset, model.batch);
     }
 
     /**

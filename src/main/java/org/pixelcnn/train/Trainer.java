@@ -1,50 +1,37 @@
 package org.pixelcnn.train;
 
 import org.pixelcnn.backend.AdamPolyak;
-import org.pixelcnn.backend.GradientAllReduce;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
-import org.pixelcnn.backend.Backends;
-import org.pixelcnn.backend.Buf;
-import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.data.loader.Batch;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.loader.LoaderState;
 import org.pixelcnn.data.loader.TrainBatches;
 import org.pixelcnn.io.BadInputException;
-import org.pixelcnn.io.BitsPlot;
 import org.pixelcnn.io.Checkpoint;
 import org.pixelcnn.io.CheckpointReader;
 import org.pixelcnn.io.MetricsLog;
 import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.sample.ImageGrid;
 import org.pixelcnn.sample.Sampler;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The training loop of train.py: data-dependent init on one batch, then per step every replica runs
- * forward, loss and backward on its own batch, the gradients are summed by a ring all-reduce, and every
- * replica applies the same Adam + Polyak update (learning rate decayed before every step). Per epoch:
- * train and test bits/dim (the test over the whole test split with the Polyak averages, dropout off),
- * time, images/s and ETA; every --save_interval epochs and at the end: a checkpoint, a sample grid and
- * the bits/dim plot. Resumable bit for bit on the CPU from its checkpoints.
+ * The training run of train.py: data-dependent init on one batch, then epochs of optimiser steps
+ * ({@link TrainStep}: every replica runs forward, loss and backward on its own batch, the gradients are
+ * summed by a ring all-reduce, and every replica applies the same Adam + Polyak update, the learning rate
+ * decayed before every step). Per epoch: train and test bits/dim (the test over the whole test split with
+ * the Polyak averages, dropout off), time, images/s and ETA; every --save_interval epochs and at the end:
+ * a checkpoint and a sample grid; metrics.jsonl throughout. What happens is reported to a
+ * {@link TrainListener} (the command draws the progress bar, prints the lines and the plot). Resumable
+ * bit for bit on the CPU from its checkpoints.
  *
  * <p>Replicas run on one backend kind: CPU threads, or CUDA device contexts (replica r on GPU r mod the
  * visible GPUs, several sharing a GPU when there are fewer GPUs than replicas), each with its own arena
@@ -54,15 +41,13 @@ import java.util.concurrent.Future;
 public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
     private final Dataset data;
-    private final PrintStream out;
-    private final boolean progressBar;
+    private final TrainListener listener;
     private final List<Replica> replicas = new ArrayList<>();
     private final LearningRate schedule;
     private final AdamPolyak adam;
     private final TrainingCheckpoint.RunInfo info;
     private final TrainingBackends backends;
-    private ExecutorService pool;
-    private GradientAllReduce allReduce;
+    private TrainStep trainStep;
     private boolean memoryReported;
     private Evaluator evaluator;
     private long step;
@@ -73,25 +58,24 @@ public final class Trainer implements AutoCloseable {
     private double lastTrainBits = Double.NaN, lastTestBits = Double.NaN;
 
     /**
-     * @param progressBar draw a progress bar during each epoch (else a line every logEvery steps)
+     * @param listener told what happens ({@link TrainListener#SILENT} for nothing)
      * @throws BadInputException when the data does not fit the model (size not divisible by 4, no labels
      *                           for a class-conditional model)
      */
-    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar) {
-        this(cfg, data, out, progressBar, null);
+    public Trainer(TrainConfig cfg, Dataset data, TrainListener listener) {
+        this(cfg, data, listener, null);
     }
 
     /**
-     * As {@link #Trainer(TrainConfig, Dataset, PrintStream, boolean)} with the replicas' backends made by
+     * As {@link #Trainer(TrainConfig, Dataset, TrainListener)} with the replicas' backends made by
      * {@code backends} (CUDA precision and arenas); null: the defaults for cfg.backend().
      */
-    public Trainer(TrainConfig cfg, Dataset data, PrintStream out, boolean progressBar, TrainingBackends backends) {
+    public Trainer(TrainConfig cfg, Dataset data, TrainListener listener, TrainingBackends backends) {
         this.backends = backends != null ? backends
                 : new TrainingBackends(cfg.backend(), null, cfg.model(), cfg.batchSize(), cfg.initBatchSize(), cfg.replicas());
         this.cfg = cfg;
         this.data = data;
-        this.out = out;
-        this.progressBar = progressBar;
+        this.listener = listener;
         data.requireSizeDivisibleBy4();
         ModelConfig m = cfg.model();
         if (m.height() != data.height() || m.width() != data.width() || m.channels() != data.channels())
@@ -156,20 +140,11 @@ public final class Trainer implements AutoCloseable {
                 throw e;
             }
         }
-        if (cfg.replicas() > 1) {
-            pool = Executors.newFixedThreadPool(cfg.replicas(), r -> {
-                Thread t = new Thread(r, "pixelcnn-replica");
-                t.setDaemon(true);
-                return t;
-            });
-            List<Backend> bes = new ArrayList<>();
-            for (Replica r : replicas) bes.add(r.be);
-            allReduce = Backends.allReduce(bes, replicas.get(0).model.params().total(), pool);
-        }
+        trainStep = new TrainStep(replicas, cfg.seed());
         evaluator = new Evaluator(replicas.get(0).be, cfg.model(), cfg.batchSize());
         boolean resumed = cfg.loadParams() && !Checkpoint.list(cfg.saveDir()).isEmpty();
         if (resumed) restore();
-        else if (cfg.loadParams()) out.println("no checkpoint in " + cfg.saveDir() + ": starting from scratch");
+        else if (cfg.loadParams()) listener.note("no checkpoint in " + cfg.saveDir() + ": starting from scratch");
         if (!resumed) initialise();
 
         try (MetricsLog metrics = new MetricsLog(cfg.saveDir());
@@ -186,7 +161,7 @@ public final class Trainer implements AutoCloseable {
     private void loop(TrainBatches batches, MetricsLog metrics) {
         int perEpoch = batches.batchesPerEpoch();
         stepsPerEpoch = perEpoch;
-        int imagesPerStep = cfg.batchSize() * cfg.replicas();
+        int imagesPerStep = trainStep.imagesPerStep();
         long totalSteps = (long) cfg.maxEpochs() * perEpoch;
         if (cfg.maxSteps() > 0) totalSteps = Math.min(totalSteps, cfg.maxSteps());
         long savedAt = -1;
@@ -195,46 +170,34 @@ public final class Trainer implements AutoCloseable {
             long epochStart = System.nanoTime();
             double epochNats = 0;
             long epochImages = 0;
-            ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(perEpoch)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build() : null;
-            if (bar != null) bar.stepTo(loaderState.batch());
+            listener.epochStarted(epoch, perEpoch, (int) loaderState.batch());
             boolean epochEnded = false;
-            try {
-                while (moreSteps() && !epochEnded) {
-                    Batch b = batches.next();
-                    double nats = trainStep(b);
-                    if (!memoryReported) reportDeviceMemory();
-                    epochNats += nats;
-                    epochImages += imagesPerStep;
-                    loaderState = b.next();
-                    epochEnded = b.lastOfEpoch();
-                    double bits = nats / (Math.log(2) * imagesPerStep * cfg.model().dims());
-                    double secs = (System.nanoTime() - epochStart) / 1e9;
-                    if (bar != null) {
-                        bar.step();
-                        bar.setExtraMessage(String.format("step %d, %.4f bits/dim, %.1f images/s", step, bits, epochImages / secs));
-                    }
-                    if (cfg.logEvery() > 0 && step % cfg.logEvery() == 0) {
-                        metrics.append("step", fields("step", step, "epoch", epoch, "train_bits_per_dim", bits,
-                                "images_per_s", epochImages / secs, "learning_rate", schedule.at(step)));
-                        if (bar == null)
-                            out.printf("step %d, epoch %d, train bits/dim %.4f (this batch), %.1f images/s%n", step, epoch, bits, epochImages / secs);
-                    }
-                }
-            } finally {
-                if (bar != null) bar.close();
+            while (moreSteps() && !epochEnded) {
+                Batch b = batches.next();
+                double nats = trainStep(b);
+                if (!memoryReported) reportDeviceMemory();
+                epochNats += nats;
+                epochImages += imagesPerStep;
+                loaderState = b.next();
+                epochEnded = b.lastOfEpoch();
+                double bits = nats / (Math.log(2) * imagesPerStep * cfg.model().dims());
+                double ips = epochImages / ((System.nanoTime() - epochStart) / 1e9);
+                boolean log = cfg.logEvery() > 0 && step % cfg.logEvery() == 0;
+                if (log)
+                    metrics.append("step", fields("step", step, "epoch", epoch, "train_bits_per_dim", bits,
+                            "images_per_s", ips, "learning_rate", schedule.at(step)));
+                listener.stepDone(step, epoch, bits, ips, log);
             }
             double trainSecs = (System.nanoTime() - epochStart) / 1e9;
             lastTrainBits = epochNats / (Math.log(2) * epochImages * cfg.model().dims());
             boolean last = !moreSteps();
             if (!epochEnded && !last) continue;
-            out.printf("evaluating test bits/dim on the %d test images (Polyak-averaged parameters, dropout off)%n", data.test().count());
+            listener.note(String.format("evaluating test bits/dim on the %d test images (Polyak-averaged parameters, dropout off)", data.test().count()));
             lastTestBits = testBits();
             double ips = epochImages / trainSecs;
-            long remaining = totalSteps - step;
-            out.printf("Iteration %d, time = %ds (training %ds), train bits_per_dim = %.4f, test bits_per_dim = %.4f, %.1f images/s, step %d, ETA %s%n",
-                    epoch, Math.round((System.nanoTime() - epochStart) / 1e9), Math.round(trainSecs), lastTrainBits, lastTestBits, ips, step,
-                    eta(remaining * imagesPerStep / Math.max(ips, 1e-9)));
+            double seconds = (System.nanoTime() - epochStart) / 1e9;
+            listener.epochEnded(new TrainListener.EpochReport(epoch, step, lastTrainBits, lastTestBits, seconds, trainSecs, ips,
+                    (totalSteps - step) * imagesPerStep / Math.max(ips, 1e-9), epochEnded));
             metrics.append("epoch", fields("epoch", epoch, "step", step, "train_bits_per_dim", lastTrainBits,
                     "test_bits_per_dim", lastTestBits, "images_per_s", ips, "seconds", trainSecs, "epoch_complete", epochEnded));
             if ((epochEnded && epoch % Math.max(1, cfg.saveInterval()) == 0) || last) { // as train.py: epochs 0, t, 2t, ...
@@ -248,18 +211,15 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** After the first step (the arenas' high-water marks are reached then): each CUDA replica's peak use of its arena. */
+    /** After the first step (the arenas' high-water marks are reached then): each device replica's peak use of its arena. */
     private void reportDeviceMemory() {
         memoryReported = true;
-        for (Replica r : replicas)
-            if (r.be instanceof CudaBackend g)
-                out.printf("replica %d on %s (%s): device memory peak %.2f GiB of a %.2f GiB arena%n", r.index, g.name(), g.context().name,
-                        g.peakBytes() / (double) (1L << 30), g.arena().capacityBytes() / (double) (1L << 30));
-    }
-
-    private static String eta(double seconds) {
-        Duration d = Duration.ofSeconds(Math.round(seconds));
-        return String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+        for (Replica r : replicas) {
+            Backend.Memory m = r.be.memory();
+            if (m.capacityBytes() < 0) continue; // host memory: nothing to plan against
+            listener.note(String.format("replica %d on %s (%s): device memory peak %.2f GiB of a %.2f GiB arena", r.index, r.be.name(),
+                    m.device(), m.peakBytes() / (double) (1L << 30), m.capacityBytes() / (double) (1L << 30)));
+        }
     }
 
     private static Map<String, Object> fields(Object... kv) {
@@ -271,63 +231,14 @@ public final class Trainer implements AutoCloseable {
     /** One optimiser step on a batch of replicas * batchSize images; returns the summed nats. */
     double trainStep(Batch b) {
         long t = step + 1;
-        AdamPolyak.Scalars s = adam.scalars(t, schedule.at(t));
-        double nats;
-        if (replicas.size() == 1) {
-            Replica r = replicas.get(0);
-            r.load(b.x(), b.labels(), 0);
-            nats = r.lossAndGradients(Pass.train(cfg.seed(), t, 0));
-            checkFinite(t, nats, r);
-            r.update(s);
-        } else {
-            Buf[] grads = new Buf[replicas.size()];
-            for (Replica r : replicas) grads[r.index] = r.model.params().grads();
-            double[] perReplica = new double[replicas.size()];
-            List<Future<?>> jobs = new ArrayList<>();
-            for (Replica r : replicas) {
-                jobs.add(pool.submit(() -> {
-                    r.load(b.x(), b.labels(), r.index * cfg.batchSize());
-                    perReplica[r.index] = r.lossAndGradients(Pass.train(cfg.seed(), t, r.index));
-                    return null;
-                }));
-            }
-            join(jobs); // every backward pass is issued (on the CPU: complete) before the all-reduce starts
-            allReduce.allReduce(grads);
-            nats = 0;
-            for (double v : perReplica) nats += v;
-            checkFinite(t, nats, replicas.get(0));
-            jobs.clear();
-            for (Replica r : replicas) jobs.add(pool.submit(() -> {
-                r.update(s);
-                return null;
-            }));
-            join(jobs);
-        }
-        step = t;
-        return nats;
-    }
-
-    private static void join(List<Future<?>> jobs) {
-        for (Future<?> f : jobs) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
-            }
-        }
-    }
-
-    private void checkFinite(long t, double nats, Replica r) {
-        String what = null;
-        if (!Double.isFinite(nats)) what = "the loss is " + nats;
-        else if (!Double.isFinite(r.be.sumSquares(r.model.params().grads()))) what = "a gradient is not finite";
-        if (what != null)
-            throw new TrainingFailure("step " + t + ": " + what + "; stopped before updating the parameters. "
+        try {
+            double nats = trainStep.run(t, b.x(), b.labels(), adam.scalars(t, schedule.at(t)));
+            step = t;
+            return nats;
+        } catch (TrainStep.NonFiniteStep e) {
+            throw new TrainingFailure(e.getMessage() + ". "
                     + (lastCheckpoint != null ? "The last good checkpoint, " + lastCheckpoint + ", is untouched." : "No checkpoint was written yet."));
+        }
     }
 
     /** Data-dependent init on --init_batch_size images, then every replica gets the result; averages start there. */
@@ -338,12 +249,7 @@ public final class Trainer implements AutoCloseable {
         PixelCnnPP initModel = new PixelCnnPP(r0.be, m, cfg.initBatchSize(), false);
         float[] p = initModel.initialValues(cfg.seed());
         r0.be.upload(p, 0, initModel.params().values(), 0, p.length);
-        r0.be.upload(init.x(), 0, initModel.input().value, 0, init.x().length);
-        if (m.numClasses() > 0) {
-            float[] h = new float[cfg.initBatchSize() * m.numClasses()];
-            for (int i = 0; i < cfg.initBatchSize(); i++) h[i * m.numClasses() + init.labels()[i]] = 1f;
-            r0.be.upload(h, 0, initModel.classes(), 0, h.length);
-        }
+        initModel.load(init.x(), init.labels(), 0, cfg.initBatchSize());
         initModel.dataDependentInit(cfg.seed());
         r0.be.download(initModel.params().values(), 0, p, 0, p.length);
         for (Replica r : replicas) {
@@ -374,7 +280,7 @@ public final class Trainer implements AutoCloseable {
             step = reader.step();
             loaderState = new LoaderState(rng[1], rng[2]);
             lastCheckpoint = reader.path();
-            out.printf("resumed from %s at step %d (epoch %d, batch %d)%n", reader.path(), step, rng[1], rng[2]);
+            listener.note(String.format("resumed from %s at step %d (epoch %d, batch %d)", reader.path(), step, rng[1], rng[2]));
         }
     }
 
@@ -393,7 +299,7 @@ public final class Trainer implements AutoCloseable {
         ModelConfig m = cfg.model();
         int n = cfg.batchSize();
         int count = Math.max(1, cfg.numSamples()) * n;
-        out.printf("sampling %d images (one network pass per pixel, %d passes)%n", count, Math.max(1, cfg.numSamples()) * m.height() * m.width());
+        listener.note(String.format("sampling %d images (one network pass per pixel, %d passes)", count, Math.max(1, cfg.numSamples()) * m.height() * m.width()));
         byte[] all = new byte[count * (int) m.dims()];
         for (int k = 0; k < Math.max(1, cfg.numSamples()); k++) {
             int[] labels = new int[n];
@@ -402,16 +308,14 @@ public final class Trainer implements AutoCloseable {
             System.arraycopy(imgs, 0, all, k * imgs.length, imgs.length);
         }
         Path grid = cfg.saveDir().resolve(cfg.dataSet() + "_sample" + epoch + ".png");
-        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255); // white borders, as train.py
-        Path plot = cfg.saveDir().resolve("bits_per_dim.png");
-        BitsPlot.write(plot, "PixelCNN++ on " + cfg.dataSet(), BitsPlot.fromMetrics(MetricsLog.read(metrics.file()), stepsPerEpoch));
-        out.printf("saved %s, samples %s, plot %s%n", lastCheckpoint, grid, plot);
+        // white borders, as train.py; small grids enlarged (nearest neighbour), as train.py's matplotlib figure is
+        ImageGrid.write(grid, all, count, m.height(), m.width(), m.channels(), 255, ImageGrid.autoScale(count, m.height(), m.width()));
+        listener.saved(new TrainListener.SaveReport(lastCheckpoint, grid, metrics.file(), stepsPerEpoch, cfg.dataSet()));
     }
 
     @Override
     public void close() {
-        if (allReduce != null) allReduce.close();
-        if (pool != null) pool.shutdownNow();
+        if (trainStep != null) trainStep.close();
         for (Replica r : replicas) r.close();
     }
 }

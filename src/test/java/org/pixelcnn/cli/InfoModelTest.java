@@ -25,7 +25,7 @@ class InfoModelTest {
     void defaultModelOnCifar() {
         JsonObject o = run("info", "--json", "--nr_resnet", "5", "--nr_filters", "160", "--nr_logistic_mix", "10", "--data_set", "cifar");
         assertEquals(53_659_080L, o.get("model_parameters").getAsLong());
-        // 48.74 GFLOP per image, as the PyTorch port's FLOP count for the same convolutions (shared/peers)
+        // 48.74 GFLOP per image, as the PyTorch port's FLOP count for the same convolutions (tools/peer/bench_port.py)
         assertEquals(48.74, o.get("model_forward_flops_per_image").getAsLong() / 1e9, 0.005);
     }
 

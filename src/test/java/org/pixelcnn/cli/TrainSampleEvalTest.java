@@ -127,6 +127,9 @@ class TrainSampleEvalTest {
         assertEquals(6, o.get("images").getAsInt());
         assertEquals(3, o.get("step").getAsLong());
         assertEquals(save.resolve("checkpoint-3.safetensors").toString(), o.get("checkpoint").getAsString());
+        // not on a terminal: one start line on stderr, nothing else (stdout keeps only the JSON)
+        assertEquals("evaluating test bits/dim on the 6 mnist test images (Polyak-averaged parameters, dropout off, backend cpu)",
+                r.err().strip());
 
         // another batch size covers every image once too: same figure up to float rounding
         CliRun odd = CliRun.run("eval", "--checkpoint", save.toString(), "--data_set", "mnist", "--data_dir", data.toString(),

@@ -82,9 +82,36 @@ class BitsPlotTest {
         BitsPlot.Point epoch = pts.stream().filter(p -> !Double.isNaN(p.testBits())).findFirst().orElseThrow();
         org.junit.jupiter.api.Assertions.assertEquals(0.5, epoch.epoch(), 0);
         org.junit.jupiter.api.Assertions.assertEquals(4.2, epoch.testBits(), 0);
-        org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(epoch.trainBits()), "no epoch average over the batch curve");
-        // without step lines the epoch line carries its train average
+        org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(epoch.trainBits()), "the epoch line is no batch point");
+        org.junit.jupiter.api.Assertions.assertEquals(4.6, epoch.trainMean(), 0, "the epoch line carries its train mean");
         java.util.List<BitsPlot.Point> only = BitsPlot.fromMetrics(log.subList(2, 3), 40);
-        org.junit.jupiter.api.Assertions.assertEquals(4.6, only.get(0).trainBits(), 0);
+        org.junit.jupiter.api.Assertions.assertEquals(4.6, only.get(0).trainMean(), 0);
+    }
+
+    @Test
+    void smoothingIsACentredMovingAverageOfTheFiniteValues() {
+        double[] v = {1, Double.NaN, 3, 5, 7, Double.NaN, 9};
+        double[] s = BitsPlot.smoothed(v, 3);
+        assertEquals(2.0, s[0], 1e-12); // (1 + 3) / 2 at the start
+        assertTrue(Double.isNaN(s[1]));
+        assertEquals(3.0, s[2], 1e-12); // (1 + 3 + 5) / 3
+        assertEquals(5.0, s[3], 1e-12);
+        assertEquals(7.0, s[4], 1e-12); // (5 + 7 + 9) / 3 across the gap
+        assertEquals(8.0, s[6], 1e-12);
+    }
+
+    @Test
+    void theTestPointIsDrawnOnTopOfTheTrainCurveWithItsValue() {
+        // noisy batch values around 4.0 and a test point exactly on the curve at the end of the first epoch
+        List<BitsPlot.Point> pts = new ArrayList<>();
+        for (int k = 1; k <= 40; k++) pts.add(new BitsPlot.Point(k / 40.0, 4.0 + 0.3 * Math.sin(k * 1.7), Double.NaN));
+        pts.add(new BitsPlot.Point(1.0, Double.NaN, 4.0, 4.05));
+        BufferedImage img = BitsPlot.render("noisy", pts, 800, 500);
+        // near the test point (right end of the plot area, vertically in the middle) the test colour shows,
+        // and the epoch mean's square too
+        assertTrue(count(img, BitsPlot.TEST, 700, 150, 780, 350) > 40, "the test diamond is visible over the train curve");
+        int dark = count(img, BitsPlot.TEST.darker(), 600, 100, 780, 350);
+        assertTrue(dark > 10, "its value is written beside it (" + dark + " text pixels)");
+        assertTrue(count(img, BitsPlot.TRAIN, 700, 150, 780, 350) > 20, "the train curve and the epoch mean");
     }
 }

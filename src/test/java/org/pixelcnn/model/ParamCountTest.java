@@ -87,7 +87,7 @@ class ParamCountTest {
         List<String> ref = referenceVariables(5, 160, 10, 3, 0);
         List<String> eng = engineVariables(cfg);
         assertEquals(ref, eng, "every (V, g, b) triple: name and shape, in creation order");
-        // The PyTorch port's published count for this model (shared/peers/README.md) agrees with the derivation.
+        // The PyTorch port's published count for this model (tools/peer/bench_port.py counts it) agrees with the derivation.
         assertEquals(53_659_080L, count(ref));
     }
 

@@ -86,4 +86,24 @@ class ImageGridTest {
                 }
             }
     }
+
+    @Test
+    void smallGridsAreEnlargedByWholeFactorsWithoutBlending() throws IOException {
+        assertEquals(5, ImageGrid.autoScale(16, 28, 28), "16 Fashion-MNIST images: a 117-pixel grid, 5x is 585");
+        assertEquals(2, ImageGrid.autoScale(64, 32, 32), "64 CIFAR images: 263 pixels, 2x");
+        assertEquals(1, ImageGrid.autoScale(256, 32, 32), "already wide enough");
+        int n = 3, h = 4, w = 5, c = 3;
+        byte[] px = new byte[n * h * w * c];
+        for (int i = 0; i < px.length; i++) px[i] = (byte) (i * 37);
+        Path one = tmp.resolve("one.png"), four = tmp.resolve("four.png");
+        ImageGrid.write(one, px, n, h, w, c, 255, 1);
+        ImageGrid.write(four, px, n, h, w, c, 255, 4);
+        BufferedImage a = ImageIO.read(one.toFile()), b = ImageIO.read(four.toFile());
+        assertEquals(4 * a.getWidth(), b.getWidth());
+        assertEquals(4 * a.getHeight(), b.getHeight());
+        int[] p = new int[3], q = new int[3];
+        for (int y = 0; y < b.getHeight(); y++)
+            for (int x = 0; x < b.getWidth(); x++)
+                assertArrayEquals(a.getRaster().getPixel(x / 4, y / 4, p), b.getRaster().getPixel(x, y, q), "pixel " + x + "," + y);
+    }
 }

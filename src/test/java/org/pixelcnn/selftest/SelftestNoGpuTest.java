@@ -46,9 +46,15 @@ class SelftestNoGpuTest {
     void badOptionsAreOneLineUserErrors() {
         Run backend = run("selftest", "--backend", "cpu");
         assertEquals(2, backend.exit());
-        assertEquals("error: selftest: --backend must be cuda (the CPU backend is the reference), not 'cpu'", backend.err().strip());
+        assertEquals("error: selftest: --backend must be cuda or auto (the CPU backend is the reference), not 'cpu'", backend.err().strip());
         Run precision = run("selftest", "--precision", "fp16");
         assertEquals(2, precision.exit());
-        assertEquals("error: selftest: precision must be fp32 or tf32, not 'fp16'", precision.err().strip());
+        assertEquals("error: --precision must be fp32 or tf32, not 'fp16'", precision.err().strip());
+        Run gib = run("selftest", "--arena_gib", "x");
+        assertEquals(2, gib.exit());
+        assertTrue(gib.err().startsWith("error: ") && gib.err().contains("--arena_gib"), gib.err());
+        Run oldSpelling = run("selftest", "--arena-gib", "x");
+        assertEquals(2, oldSpelling.exit(), "the old spelling --arena-gib is still an option");
+        assertTrue(oldSpelling.err().contains("--arena-gib"), oldSpelling.err());
     }
 }

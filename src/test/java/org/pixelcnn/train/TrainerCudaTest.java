@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pixelcnn.backend.Backends;
 import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.Precision;
@@ -53,12 +50,18 @@ class TrainerCudaTest {
         ModelConfig m = new ModelConfig(1, 4, 2, Nonlinearity.CONCAT_ELU, 8, 8, 1, 0, 0f);
         float[] one, two;
         TrainConfig c1 = config(tmp.resolve("one"), 1, 4, m), c2 = config(tmp.resolve("two"), 2, 2, m);
-        try (Trainer t = new Trainer(c1, DATA, new PrintStream(new ByteArrayOutputStream()), false, fp32(c1))) {
+        try (Trainer t = new Trainer(c1, DATA, TrainListener.SILENT, fp32(c1))) {
             t.run();
             one = get(t.replicas().get(0), t.replicas().get(0).model.params().values());
         }
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (Trainer t = new Trainer(c2, DATA, new PrintStream(log), false, fp32(c2))) {
+        StringBuilder log = new StringBuilder();
+        TrainListener notes = new TrainListener() {
+            @Override
+            public void note(String line) {
+                log.append(line).append('\n');
+            }
+        };
+        try (Trainer t = new Trainer(c2, DATA, notes, fp32(c2))) {
             t.run();
             Replica a = t.replicas().get(0), b = t.replicas().get(1);
             two = get(a, a.model.params().values());
@@ -79,7 +82,7 @@ class TrainerCudaTest {
         ModelConfig m = new ModelConfig(1, 4, 2, Nonlinearity.CONCAT_ELU, 8, 8, 1, 0, 0f);
         TrainConfig c = config(tmp, 1, 50_000_000, m);
         BadInputException e = assertThrows(BadInputException.class, () -> {
-            try (Trainer t = new Trainer(c, DATA, new PrintStream(new ByteArrayOutputStream()), false, fp32(c))) {
+            try (Trainer t = new Trainer(c, DATA, TrainListener.SILENT, fp32(c))) {
                 t.run();
             }
         });

@@ -45,9 +45,19 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
+    /** Floats handed out by {@link #alloc} (CPU buffers live until the backend is closed). */
+    private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
+
     @Override
     public Buf alloc(long n) {
-        return CpuBuf.allocate(n);
+        Buf b = CpuBuf.allocate(n);
+        allocated.addAndGet(n);
+        return b;
+    }
+
+    @Override
+    public Memory memory() {
+        return new Memory(4 * allocated.get(), -1, "host memory");
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.pixelcnn.backend.cpu;
 
-import org.pixelcnn.train.Replica;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,7 @@ import java.util.concurrent.Phaser;
 /**
  * NCCL-style ring all-reduce of N replicas' flat gradient buffers: after it, every replica's range
  * {@code [offset, offset + length)} holds the elementwise sum over replicas, bit-identical on all of them.
- * Replaces the original {@code train.py}'s "add every GPU's gradients on /gpu:0" (DESIGN.md section 4).
+ * Replaces the original {@code train.py}'s "add every GPU's gradients on /gpu:0" (ARCHITECTURE.md, one training step).
  *
  * <p>The range is cut into N contiguous chunks (chunk c = {@code [offset + c*length/N, offset + (c+1)*length/N)},
  * so chunks differ in size by at most one element and some are empty when length &lt; N). Replica r's ring

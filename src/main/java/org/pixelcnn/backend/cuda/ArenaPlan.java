@@ -8,7 +8,7 @@ import org.pixelcnn.io.BadInputException;
  * {@code bench}), sized from a count of what it will hold (pure arithmetic; no CUDA):
  * <ul>
  *   <li>{@code tensorBytes}: the networks and buffers the command builds, counted exactly on the planning
- *       backend (org.pixelcnn.model.AllocationCount, arena alignment included);</li>
+ *       backend by the layers above (the model's allocation count, arena alignment included);</li>
  *   <li>{@code marginBytes}: cuDNN and cuBLAS workspaces, padded-copy scratch and reduction partials
  *       ({@link CudaBackend#libraryMarginBytes}).</li>
  * </ul>

@@ -96,9 +96,10 @@ public final class CudaBackend implements Backend {
         return k;
     }
 
-    /** Most device memory this backend has had in use at once (its arena's peak), in bytes. */
-    public long peakBytes() {
-        return arena.peakBytes();
+    /** The arena's high-water mark and capacity, on this backend's GPU. */
+    @Override
+    public Memory memory() {
+        return new Memory(arena.peakBytes(), arena.capacityBytes(), ctx.name);
     }
 
     /**

@@ -69,8 +69,8 @@ public final class DeviceArena implements AutoCloseable {
 
     /**
      * Bytes a block of {@code bytes} takes in an arena (rounded up to the 256-byte alignment, at least one
-     * alignment unit), so that a count of allocations made elsewhere (the planning backend of
-     * org.pixelcnn.model.AllocationCount) matches this arena's own accounting.
+     * alignment unit), so that a count of allocations made on a planning backend (by the model's floor)
+     * matches this arena's own accounting.
      */
     public static long blockBytes(long bytes) {
         return align(bytes);

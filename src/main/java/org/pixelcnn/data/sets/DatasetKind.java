@@ -34,6 +34,19 @@ public enum DatasetKind {
         return flag;
     }
 
+    /** The command-line names of every kind, in declaration order (the choices of --data_set). */
+    public static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(values()).map(DatasetKind::flag).iterator();
+        }
+
+        /** The names joined by ", ". */
+        public static String joined() {
+            return String.join(", ", new Names());
+        }
+    }
+
     /**
      * Parses a {@code --data_set} value (case-insensitive; {@code fashion_mnist} also accepted).
      *
@@ -46,6 +59,6 @@ public enum DatasetKind {
         }
         if (v.equals("cifar10") || v.equals("cifar-10")) return CIFAR;
         if (v.equals("fashion")) return FASHION_MNIST;
-        throw new BadInputException("--data_set '" + value + "': unknown data set; use one of cifar, imagenet, imagenet32, imagenet64, mnist, fashion-mnist, folder");
+        throw new BadInputException("--data_set '" + value + "': unknown data set; use one of " + Names.joined());
     }
 }

@@ -23,7 +23,7 @@ public enum Nonlinearity {
             case "concat_elu" -> CONCAT_ELU;
             case "elu" -> ELU;
             case "relu" -> RELU;
-            default -> throw new IllegalArgumentException("resnet nonlinearity '" + s + "' is not supported (concat_elu, elu, relu)");
+            default -> throw new IllegalArgumentException("--resnet_nonlinearity '" + s + "' is not supported (concat_elu, elu, relu)");
         };
     }
 

@@ -1,6 +1,5 @@
 package org.pixelcnn.backend.cpu;
 
-import org.pixelcnn.train.Replica;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

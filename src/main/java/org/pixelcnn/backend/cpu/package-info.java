@@ -1,0 +1,12 @@
+/**
+ * The CPU backend, the reference of every operation: convolutions as im2col + OpenBLAS SGEMM split over
+ * the backend's own threads ({@code CpuConv}), elementwise work as loops over native buffers on a
+ * fork-join pool ({@code CpuBackend}, {@code Parallel}), the discretized mixture of logistics and its
+ * sampler ({@code DiscretizedMixLogistic}, {@code MixLogisticPixel}, {@code MixLogisticSampler}: the
+ * scalar math the golden files check), the Adam + Polyak body ({@code CpuAdamPolyak}) and the ring
+ * all-reduce of CPU replicas ({@code RingAllReduce}, {@code CpuGradientAllReduce}). Each of these is
+ * the CPU twin of a CUDA kernel in {@code src/main/cuda}, whose first comment names it.
+ *
+ * <p>May import: backend, io. Never backend/cuda.
+ */
+package org.pixelcnn.backend.cpu;

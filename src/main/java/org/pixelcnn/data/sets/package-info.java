@@ -1,0 +1,8 @@
+/**
+ * The data sets of {@code --data_set}: where their files are looked for, downloaded (CIFAR-10 only, as the
+ * original does) and how their train and test splits are made ({@code Datasets} is the entry point the
+ * commands use; {@code DatasetKind} the names).
+ *
+ * <p>May import: data, data/format, io.
+ */
+package org.pixelcnn.data.sets;
