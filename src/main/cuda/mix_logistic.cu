@@ -1,9 +1,10 @@
 // Discretized mixture of logistics (PixelCNN++ likelihood, its gradient, and sampling).
 // Mirrors discretized_mix_logistic_loss / sample_from_discretized_mix_logistic of openai/pixel-cnn
 // pixel_cnn_pp/nn.py. CPU twins, kept line for line the same:
-//   mix_logistic_loss_grad   <-> org.pixelcnn.backend.cpu.MixLogisticPixel (per pixel body)
-//   mix_logistic_image_sums  <-> org.pixelcnn.backend.cpu.DiscretizedMixLogistic (per-image sums)
-//   mix_logistic_sample      <-> org.pixelcnn.backend.cpu.MixLogisticSampler
+//   mix_logistic_loss_grad     <-> org.pixelcnn.backend.cpu.MixLogisticPixel#run (per pixel body)
+//   mix_logistic_subpixel_nll  <-> org.pixelcnn.backend.cpu.MixLogisticPixel#subpixelNll
+//   mix_logistic_image_sums    <-> org.pixelcnn.backend.cpu.DiscretizedMixLogistic (per-image sums)
+//   mix_logistic_sample        <-> org.pixelcnn.backend.cpu.MixLogisticSampler
 // Layouts (NHWC, float32): l [B,H,W,P], P = 10M (C = 3) or 3M (C = 1). C = 3: logits [0,M); channel
 // c block at M+3Mc: means [0,M), log_scales [M,2M) (clamped below at -7, gradient passes when >= -7),
 // raw coeffs [2M,3M) (tanh). C = 1: logits, means, log_scales. x [B,H,W,C] in [-1,1].
@@ -12,8 +13,8 @@
 //   log cdf_delta = -softplus(-p) - softplus(m) + log(-expm1(-d))
 //   d/d mean = -inv_stdv (sigmoid(-p) - sigmoid(m)),  d/d log_scale = -p sigmoid(-p) + m sigmoid(m) - d/expm1(d).
 // nvcc may contract a*b+c into FMA where Java rounds twice: results agree to float32 rounding, not bits.
-// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: mixLogisticLoss, mixLogisticSample, at odd and default-model shapes);
-// the twin itself by GoldenMixLogisticTest, MixLogisticGradientCheckTest.
+// Compared with its CPU twin by: selftest --backend cuda (selftest/OpCases: mixLogisticLoss, mixLogisticSubpixelNll, mixLogisticSample, at odd and default-model shapes);
+// the twin itself by GoldenMixLogisticTest, MixLogisticGradientCheckTest, MixLogisticSubpixelNllTest.
 #include <cuda_runtime.h>
 
 static constexpr float mixlog_half_bin = 1.0f / 255.0f;
@@ -139,6 +140,55 @@ extern "C" __global__ void mix_logistic_loss_grad(const float* __restrict__ l, c
       }
     }
     nats[pix] = -lse;
+  }
+}
+
+// Negative log-likelihood of every sub-pixel, no gradient, one thread per pixel (grid-stride over
+// `pixels` = B*H*W): out[pixel, c] = -log p(x_c | x_0..x_{c-1}) = L_{c-1} - L_c with
+// L_c = log sum_k exp(log pi_k + sum_{c' <= c} log p(x_c' | k)), L_{-1} = 0. The terms telescope to
+// the pixel's nats of mix_logistic_loss_grad (same floats, same order: C = 1 gives that very value).
+extern "C" __global__ void mix_logistic_subpixel_nll(const float* __restrict__ l, const float* __restrict__ x,
+                                                     float* __restrict__ out, long long pixels, int C, int M) {
+  const int P = C == 3 ? 10 * M : 3 * M;
+  for (long long pix = blockIdx.x * (long long)blockDim.x + threadIdx.x; pix < pixels;
+       pix += (long long)gridDim.x * blockDim.x) {
+    const float* lp_ = l + pix * P;
+    float lm = -INFINITY, lsum = 0.0f;
+    for (int k = 0; k < M; k++) {
+      float v = lp_[k];
+      if (v > lm) { lsum = lsum * expf(lm - v) + 1.0f; lm = v; } else { lsum += expf(v - lm); }
+    }
+    const float logit_lse = lm + logf(lsum);
+    const float x0 = x[pix * C];
+    const float x1 = C == 3 ? x[pix * C + 1] : 0.0f;
+    const float x2 = C == 3 ? x[pix * C + 2] : 0.0f;
+    // online log-sum-exps of the cumulative per-component sums after sub-pixel 0, 1, 2
+    float m0 = -INFINITY, s0 = 0.0f, m1 = -INFINITY, s1 = 0.0f, m2 = -INFINITY, s2 = 0.0f;
+    for (int k = 0; k < M; k++) {
+      float dmu, dls;
+      float acc = lp_[k] - logit_lse;
+      acc += mixlog_subpixel(x0, lp_[M + k], lp_[2 * M + k], &dmu, &dls);
+      if (acc > m0) { s0 = s0 * expf(m0 - acc) + 1.0f; m0 = acc; } else { s0 += expf(acc - m0); }
+      if (C == 3) {
+        float t0 = tanhf(lp_[3 * M + k]);
+        float t1 = tanhf(lp_[6 * M + k]);
+        float t2 = tanhf(lp_[9 * M + k]);
+        float mu1 = lp_[4 * M + k] + t0 * x0;
+        acc += mixlog_subpixel(x1, mu1, lp_[5 * M + k], &dmu, &dls);
+        if (acc > m1) { s1 = s1 * expf(m1 - acc) + 1.0f; m1 = acc; } else { s1 += expf(acc - m1); }
+        float mu2 = lp_[7 * M + k] + t1 * x0 + t2 * x1;
+        acc += mixlog_subpixel(x2, mu2, lp_[8 * M + k], &dmu, &dls);
+        if (acc > m2) { s2 = s2 * expf(m2 - acc) + 1.0f; m2 = acc; } else { s2 += expf(acc - m2); }
+      }
+    }
+    const float lse0 = m0 + logf(s0);
+    out[pix * C] = -lse0;
+    if (C == 3) {
+      const float lse1 = m1 + logf(s1);
+      const float lse2 = m2 + logf(s2);
+      out[pix * C + 1] = lse0 - lse1;
+      out[pix * C + 2] = lse1 - lse2;
+    }
   }
 }
 

@@ -180,6 +180,15 @@ public interface Backend extends AutoCloseable {
     double mixLogisticLoss(Buf l, Buf x, Buf dl, float gradScale, double[] perImage, int n, int h, int w, int c, int nrMix);
 
     /**
+     * Negative log-likelihood of every sub-pixel in nats, overwrite: out [n,h,w,c] with out[.., c] =
+     * -log p(x_c | x_0..x_{c-1} of the pixel), the mixture's own autoregressive split of the pixel's
+     * likelihood p(x_R) p(x_G | x_R) p(x_B | x_R, x_G) (Salimans et al. 2017, section 2.2); summed over
+     * c, the pixel's nats that {@link #mixLogisticLoss} adds up (C = 1: the same values). l and x as
+     * in {@link #mixLogisticLoss}. For per-pixel scores; no gradient.
+     */
+    void mixLogisticSubpixelNll(Buf l, Buf x, Buf out, int n, int h, int w, int c, int nrMix);
+
+    /**
      * Samples pixel (row, col) of every image from the mixture (nn.sample_from_discretized_mix_logistic)
      * with the given uniforms: uMix [n, M], u [n, c] (already in [1e-5, 1-1e-5]); writes the sampled
      * values into x[:, row, col, :] of x [n,h,w,c].

@@ -82,6 +82,12 @@ public final class DataCommand implements Callable<Integer> {
         o.addProperty("channels", ds.channels());
         o.addProperty("size_divisible_by_4", ds.sizeDivisibleBy4());
         o.addProperty("num_labels", ds.numLabels());
+        if (!ds.classNames().isEmpty()) {
+            JsonArray names = new JsonArray();
+            for (String n : ds.classNames()) names.add(n);
+            o.add("class_names", names);
+        }
+        o.addProperty("fingerprint", ds.identity().fingerprint());
         if (ds.numLabels() > 0) {
             o.add("train_label_counts", array(labelCounts(ds.train(), ds.numLabels())));
             o.add("test_label_counts", array(labelCounts(ds.test(), ds.numLabels())));
@@ -106,6 +112,7 @@ public final class DataCommand implements Callable<Integer> {
                 ds.sizeDivisibleBy4() ? "" : "  -- height and width must be divisible by 4 to train");
         if (ds.numLabels() > 0) {
             out.printf(Locale.ROOT, "labels        %d%n", ds.numLabels());
+            for (int k = 0; k < ds.classNames().size(); k++) out.printf(Locale.ROOT, "  %2d          %s%n", k, ds.classNames().get(k));
             out.printf(Locale.ROOT, "  train       %s%n", Arrays.toString(labelCounts(ds.train(), ds.numLabels())));
             out.printf(Locale.ROOT, "  test        %s%n", Arrays.toString(labelCounts(ds.test(), ds.numLabels())));
         } else {
@@ -113,6 +120,7 @@ public final class DataCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "channel mean  train %s  test %s  (pixel units)%n", format(train.mean()), format(test.mean()));
         out.printf(Locale.ROOT, "channel std   train %s  test %s  (pixel units)%n", format(train.std()), format(test.std()));
+        out.printf(Locale.ROOT, "fingerprint   %s (what a run records of its data, to recognise it again)%n", ds.identity().fingerprint());
         if (preview != null) out.printf(Locale.ROOT, "preview       %s (%d training images)%n", preview, previewCount);
     }
 

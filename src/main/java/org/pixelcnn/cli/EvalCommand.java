@@ -76,7 +76,7 @@ public final class EvalCommand implements Callable<Integer> {
             DatasetKind kind = data.kind(ckpt.info().dataSet());
             Dataset ds = data.load(ckpt.info().dataSet(), System.err);
             ImageSet test = ds.test();
-            requireFits(ds, test, m, ckpt.file());
+            requireFits(ds, test, m, ckpt);
             int b = Math.min(test.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
             String be = backend.resolve();
             double bits;
@@ -110,12 +110,16 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** The test split must be non-empty, of the model's image shape, and labelled within its classes when conditional. */
-    private static void requireFits(Dataset ds, ImageSet test, ModelConfig m, Path file) {
+    private static void requireFits(Dataset ds, ImageSet test, ModelConfig m, LoadedCheckpoint ckpt) {
+        Path file = ckpt.file();
         if (test.height() != m.height() || test.width() != m.width() || test.channels() != m.channels())
             throw new BadInputException(ds.where() + ": images are " + test.height() + "x" + test.width() + "x" + test.channels()
                     + " but the model in " + file + " expects " + m.height() + "x" + m.width() + "x" + m.channels());
         if (test.count() == 0) throw new BadInputException(test.source() + ": the test split has no images");
         if (m.numClasses() > 0) {
+            String names = org.pixelcnn.data.sets.DataIdentity.classNamesDifference(ckpt.info().classNames(), ds.classNames());
+            if (names != null)
+                throw new BadInputException(ds.where() + ": its classes are not those the class-conditional model in " + file + " was trained on: " + names);
             if (!test.hasLabels())
                 throw new BadInputException(test.source() + ": has no labels but the model in " + file + " is class-conditional");
             if (test.labelBound() > m.numClasses())

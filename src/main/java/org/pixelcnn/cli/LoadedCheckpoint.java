@@ -69,6 +69,28 @@ final class LoadedCheckpoint implements AutoCloseable {
         be.upload(flat, 0, model.params().values(), 0, flat.length);
     }
 
+    /**
+     * The class a --label value means for this checkpoint's model of k classes: an index 0..k-1, or one of the
+     * class names the run recorded (exact, else ignoring case).
+     *
+     * @throws BadInputException naming the value and the classes when it is neither
+     */
+    int classIndex(String value, int k) {
+        java.util.List<String> names = info.classNames();
+        try {
+            int i = Integer.parseInt(value.trim());
+            if (i < 0 || i >= k)
+                throw new BadInputException("--label " + value + ": " + file() + " holds a model of " + k + " classes (0.." + (k - 1) + ")");
+            return i;
+        } catch (NumberFormatException notANumber) {
+            int i = names.indexOf(value);
+            for (int j = 0; i < 0 && j < names.size(); j++) if (names.get(j).equalsIgnoreCase(value)) i = j;
+            if (i >= 0) return i;
+            throw new BadInputException("--label '" + value + "': " + (names.isEmpty() ? file() + " records no class names; give an index 0.." + (k - 1)
+                    : "not a class of " + file() + " (" + String.join(", ", names) + "; or an index 0.." + (k - 1) + ")"));
+        }
+    }
+
     /** "Polyak-averaged" or "raw", for messages. */
     static String describe(boolean raw) {
         return raw ? "raw" : "Polyak-averaged";

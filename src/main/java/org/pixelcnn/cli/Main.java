@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 SampleCommand.class,
                 EvalCommand.class,
+                ScoreCommand.class,
+                ImportCommand.class,
                 SelftestCommand.class,
                 BenchCommand.class,
         })

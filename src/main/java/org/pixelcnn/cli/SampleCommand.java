@@ -57,8 +57,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed; the same seed and --batch give identical images (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--label", paramLabel = "K", description = "Class of every image (class-conditional models only; default: labels cycle 0..K-1)")
-    Integer label;
+    @Option(names = "--label", paramLabel = "K", description = "Class of every image, by index or by name (class-conditional models only; default: labels cycle 0..K-1)")
+    String label;
 
     @Option(names = "--out", required = true, paramLabel = "PNG", description = "The PNG grid to write")
     Path out;
@@ -121,10 +121,9 @@ public final class SampleCommand implements Callable<Integer> {
                 throw new BadInputException("--label: " + ckpt.file() + " holds an unconditional model (trained without --class_conditional)");
             return null;
         }
-        if (label != null && (label < 0 || label >= k))
-            throw new BadInputException("--label " + label + ": " + ckpt.file() + " holds a model of " + k + " classes (0.." + (k - 1) + ")");
+        Integer fixed = label == null ? null : ckpt.classIndex(label, k);
         int[] y = new int[count];
-        for (int i = 0; i < count; i++) y[i] = label != null ? label : i % k;
+        for (int i = 0; i < count; i++) y[i] = fixed != null ? fixed : i % k;
         return y;
     }
 

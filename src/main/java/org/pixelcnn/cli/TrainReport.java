@@ -7,7 +7,7 @@ import org.pixelcnn.io.BitsPlot;
 import org.pixelcnn.io.MetricsLog;
 import org.pixelcnn.train.TrainListener;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -17,7 +17,7 @@ import java.time.Duration;
  * the bits/dim plot {@code bits_per_dim.png} drawn from metrics.jsonl, and where everything went.
  */
 final class TrainReport implements TrainListener {
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean progressBar;
     private ProgressBar bar;
 
@@ -25,7 +25,7 @@ final class TrainReport implements TrainListener {
      * @param out         where lines go
      * @param progressBar draw a progress bar (only on a terminal: it writes control codes)
      */
-    TrainReport(PrintStream out, boolean progressBar) {
+    TrainReport(PrintWriter out, boolean progressBar) {
         this.out = out;
         this.progressBar = progressBar;
     }
@@ -34,6 +34,7 @@ final class TrainReport implements TrainListener {
     public void note(String line) {
         closeBar();
         out.println(line);
+        out.flush();
     }
 
     @Override
@@ -51,6 +52,7 @@ final class TrainReport implements TrainListener {
             bar.setExtraMessage(String.format("step %d, %.4f bits/dim, %.1f images/s", step, bitsPerDim, imagesPerSecond));
         } else if (logged) {
             out.printf("step %d, epoch %d, train bits/dim %.4f (this batch), %.1f images/s%n", step, epoch, bitsPerDim, imagesPerSecond);
+            out.flush();
         }
     }
 
@@ -60,6 +62,7 @@ final class TrainReport implements TrainListener {
         out.printf("Iteration %d, time = %ds (training %ds), train bits_per_dim = %.4f, test bits_per_dim = %.4f, %.1f images/s, step %d, ETA %s%n",
                 r.epoch(), Math.round(r.seconds()), Math.round(r.trainingSeconds()), r.trainBitsPerDim(), r.testBitsPerDim(),
                 r.imagesPerSecond(), r.step(), eta(r.etaSeconds()));
+        out.flush();
     }
 
     @Override
@@ -67,6 +70,7 @@ final class TrainReport implements TrainListener {
         Path plot = r.metrics().resolveSibling("bits_per_dim.png");
         BitsPlot.write(plot, "PixelCNN++ on " + r.dataSet(), BitsPlot.fromMetrics(MetricsLog.read(r.metrics()), r.stepsPerEpoch()));
         out.printf("saved %s, samples %s, plot %s%n", r.checkpoint(), r.samples(), plot);
+        out.flush();
     }
 
     /** Ends the progress bar of the current epoch (before a line is printed). */

@@ -98,17 +98,36 @@ public final class Checkpoint {
      */
     public static Path save(Path saveDir, CheckpointContents contents, SafetensorsWriter.WriteHook hook) {
         Path target = fileFor(saveDir, contents.step());
-        Path tmp = null;
         try {
             Files.createDirectories(saveDir);
-            tmp = Files.createTempFile(saveDir, ".checkpoint-" + contents.step() + "-", ".tmp");
+        } catch (IOException e) {
+            throw new BadInputException("cannot write checkpoint " + target + ": " + e, e);
+        }
+        return write(target, contents, hook);
+    }
+
+    /**
+     * Saves a checkpoint atomically under a chosen file name (its folder must exist); a file of that
+     * name is replaced. {@link #resolve} accepts any file name, {@link #list} only checkpoint-&lt;step&gt;.
+     *
+     * @throws BadInputException "cannot write checkpoint FILE: cause" on any I/O failure
+     */
+    public static Path saveAs(Path file, CheckpointContents contents) {
+        return write(file, contents, null);
+    }
+
+    private static Path write(Path target, CheckpointContents contents, SafetensorsWriter.WriteHook hook) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, ".checkpoint-" + contents.step() + "-", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 SafetensorsWriter.write(ch, tensors(contents), metadata(contents), hook);
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
-            forceDirectory(saveDir);
+            forceDirectory(dir);
             return target;
         } catch (IOException e) {
             throw new BadInputException("cannot write checkpoint " + target + ": " + e, e);

@@ -123,4 +123,46 @@ public final class MetricsLog implements AutoCloseable {
         }
         return out;
     }
+
+    /**
+     * Drops the lines of a metrics log that a resumed run will write again: those whose {@code step} is
+     * greater than {@code step} (written after the checkpoint it resumes from, by a run that died before
+     * its next checkpoint), and a torn last line. The file is rewritten atomically (temporary file, rename).
+     *
+     * @return the number of lines dropped (0: the file is left as it was)
+     * @throws BadInputException when the file cannot be read or written
+     */
+    public static int truncateAfter(Path file, long step) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot read the metrics log (" + e + ")", e);
+        }
+        List<String> keep = new ArrayList<>();
+        for (String line : lines) {
+            JsonElement e;
+            try {
+                e = JsonParser.parseString(line);
+            } catch (JsonParseException ex) {
+                e = null;
+            }
+            if (e == null || !e.isJsonObject()) continue;
+            JsonElement s = e.getAsJsonObject().get("step");
+            if (s != null && s.isJsonPrimitive() && s.getAsJsonPrimitive().isNumber() && s.getAsLong() > step) continue;
+            keep.add(line);
+        }
+        int dropped = (int) lines.stream().filter(l -> !l.isBlank()).count() - keep.size();
+        if (dropped == 0) return 0;
+        try {
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+            Files.write(tmp, keep, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot rewrite the metrics log (" + e + ")", e);
+        }
+        return dropped;
+    }
 }

@@ -19,4 +19,15 @@ public record ModelStats(long params, long forwardFlops, long trainingFloats) {
         long params = model[0].params().total();
         return new ModelStats(params, 2 * model[0].macsPerImage(), count.floats() - 2 * params);
     }
+
+    /**
+     * The parameters of cfg's network (names, shapes, offsets in the flat block, in creation order),
+     * found on the planning backend ({@link AllocationCount}): nothing is allocated or computed, so any
+     * model size is cheap. The store's buffers are placeholders that hold no values.
+     */
+    public static ParamStore parameterLayout(ModelConfig cfg) {
+        PixelCnnPP[] model = new PixelCnnPP[1];
+        AllocationCount.of(be -> model[0] = new PixelCnnPP(be, cfg, 1, false));
+        return model[0].params();
+    }
 }

@@ -245,6 +245,11 @@ public final class OpCases {
                 c.scalars(be, all);
             };
         });
+        add("mixLogisticSubpixelNll", shape, c -> {
+            T l = c.in(pixels * p, -2, 2), out = c.out(pixels * ch);
+            T x = c.in(pixels * ch, rng -> (rng.nextInt(256) - 127.5) / 127.5);
+            return be -> be.mixLogisticSubpixelNll(l.on(be), x.on(be), out.on(be), n, h, w, ch, m);
+        });
         int row = h / 2, col = w - 1;
         add("mixLogisticSample", shape + " at " + row + "," + col, c -> {
             T l = c.in(pixels * p, -2, 2), uMix = c.in((long) n * m, 1e-5, 1 - 1e-5), u = c.in((long) n * ch, 1e-5, 1 - 1e-5);

@@ -29,8 +29,9 @@ import org.pixelcnn.sample.Sampler;
  * A GPU must hold its replicas' arenas plus {@link #BACKEND_OVERHEAD} each (context, module, library
  * handles outside the arena); {@link #arenaBytes} then gives each arena up to twice its estimate where the
  * free memory allows ({@link ArenaPlan#headroom}), as headroom for an estimate on the low side.
- * {@link #outOfMemory} writes the one-line error for a GPU that cannot hold it. {@link #eval} and
- * {@link #sampling} plan the single backends of {@code eval} and {@code sample} the same way.
+ * {@link #outOfMemory} writes the one-line error for a GPU that cannot hold it. {@link #eval},
+ * {@link #evaluation} and {@link #sampling} plan the single backends of {@code eval}, {@code score} and
+ * {@code sample} the same way.
  */
 public final class GpuMemoryPlan {
     private static final double GIB = 1L << 30;
@@ -66,8 +67,18 @@ public final class GpuMemoryPlan {
      * plus the library margin.
      */
     public static ArenaPlan eval(ModelConfig cfg, int batch) {
-        AllocationCount c = AllocationCount.of(be -> new Evaluator(be, cfg, batch));
-        return new ArenaPlan("eval at batch " + batch, c.arenaBytes(), libraryMarginBytes(cfg, batch));
+        return evaluation("eval", cfg, batch, false);
+    }
+
+    /**
+     * The single backend of a command that runs an {@link Evaluator} ({@code eval}, {@code score}): its network
+     * of batch images and, with {@code subpixels}, its per-sub-pixel buffer, counted, plus the library margin.
+     *
+     * @param command the command's name, for the out-of-memory message
+     */
+    public static ArenaPlan evaluation(String command, ModelConfig cfg, int batch, boolean subpixels) {
+        AllocationCount c = AllocationCount.of(be -> new Evaluator(be, cfg, batch, subpixels));
+        return new ArenaPlan(command + " at batch " + batch, c.arenaBytes(), libraryMarginBytes(cfg, batch));
     }
 
     /**

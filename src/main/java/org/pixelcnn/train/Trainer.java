@@ -3,6 +3,7 @@ package org.pixelcnn.train;
 import org.pixelcnn.backend.AdamPolyak;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.data.loader.Batch;
+import org.pixelcnn.data.sets.DataIdentity;
 import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.loader.LoaderState;
 import org.pixelcnn.data.loader.TrainBatches;
@@ -31,7 +32,13 @@ import java.util.Map;
  * the Polyak averages, dropout off), time, images/s and ETA; every --save_interval epochs and at the end:
  * a checkpoint and a sample grid; metrics.jsonl throughout. What happens is reported to a
  * {@link TrainListener} (the command draws the progress bar, prints the lines and the plot). Resumable
- * bit for bit on the CPU from its checkpoints.
+ * bit for bit on the CPU from its checkpoints, also from the extra ones of --save_every_steps and the one
+ * written when the run is asked to stop ({@link #requestStop}: SIGINT, SIGTERM).
+ *
+ * <p>The save folder belongs to one run ({@link RunFolder}): a fresh run refuses a folder that holds
+ * another run unless --overwrite; a resumed run must meet the run's model, batch layout, seed and data
+ * set (kind, sizes, class names, a fingerprint of the images); --init_from starts a new run from another
+ * run's parameters and Polyak averages.
  *
  * <p>Replicas run on one backend kind: CPU threads, or CUDA device contexts (replica r on GPU r mod the
  * visible GPUs, several sharing a GPU when there are fewer GPUs than replicas), each with its own arena
@@ -45,7 +52,7 @@ public final class Trainer implements AutoCloseable {
     private final List<Replica> replicas = new ArrayList<>();
     private final LearningRate schedule;
     private final AdamPolyak adam;
-    private final TrainingCheckpoint.RunInfo info;
+    private TrainingCheckpoint.RunInfo info;
     private final TrainingBackends backends;
     private TrainStep trainStep;
     private boolean memoryReported;
@@ -56,6 +63,8 @@ public final class Trainer implements AutoCloseable {
     private int stepsPerEpoch = 1;
     private Sampler sampler;
     private double lastTrainBits = Double.NaN, lastTestBits = Double.NaN;
+    /** What asked the run to stop (e.g. "SIGINT"), or null; set from a signal handler's thread. */
+    private volatile String stopRequest;
 
     /**
      * @param listener told what happens ({@link TrainListener#SILENT} for nothing)
@@ -83,10 +92,21 @@ public final class Trainer implements AutoCloseable {
                     + " but the model expects " + m.height() + "x" + m.width() + "x" + m.channels());
         if (m.numClasses() > 0 && !data.train().hasLabels())
             throw new BadInputException(data.where() + ": --class_conditional needs labels and this data set has none");
+        if (m.numClasses() > 0 && !data.classNames().isEmpty() && m.numClasses() != data.classNames().size())
+            throw new BadInputException(data.where() + ": has " + data.classNames().size() + " classes but the model " + m.numClasses());
         this.schedule = new LearningRate(cfg.learningRate(), cfg.lrDecay());
         this.adam = new AdamPolyak(cfg.polyakDecay());
-        this.info = new TrainingCheckpoint.RunInfo(m, cfg.dataSet(), cfg.batchSize(), cfg.replicas(), cfg.learningRate(),
-                cfg.lrDecay(), cfg.polyakDecay(), cfg.seed());
+    }
+
+    /**
+     * Asks the run to stop: it finishes the step it is in (or the test pass or sampling it is in), writes a
+     * checkpoint of that step unless one exists, and {@link #run} throws {@link TrainingStopped}. Safe to call
+     * from any thread (a signal handler).
+     *
+     * @param reason what asks, e.g. "SIGINT"
+     */
+    public void requestStop(String reason) {
+        stopRequest = reason;
     }
 
     /** Optimiser steps taken so far. */
@@ -126,11 +146,20 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Path runUnexplained() {
-        try {
-            Files.createDirectories(cfg.saveDir());
-        } catch (IOException e) {
-            throw new BadInputException(cfg.saveDir() + ": cannot create the save directory (" + e.getMessage() + ")");
+        Path resumeFrom = RunFolder.claim(cfg, listener);
+        DataIdentity identity = data.identity();
+        TrainingCheckpoint.RunInfo saved = resumeFrom == null ? null : RunFolder.runInfo(resumeFrom);
+        if (saved != null) {
+            String diff = RunFolder.resumeDifference(saved, cfg, identity);
+            if (diff != null)
+                throw new BadInputException(resumeFrom + ": cannot resume this run: " + diff + "; resume with the run's settings and data,"
+                        + " or start a new run from its parameters with --init_from " + resumeFrom + " and another --save_dir");
         }
+        ModelConfig m = cfg.model();
+        String runId = saved != null && saved.runId() != null ? saved.runId() : java.util.UUID.randomUUID().toString();
+        this.info = new TrainingCheckpoint.RunInfo(m, cfg.dataSet(), cfg.batchSize(), cfg.replicas(), cfg.learningRate(),
+                cfg.lrDecay(), cfg.polyakDecay(), cfg.seed(), runId, identity);
+        if (saved != null) noteChangedOptimiser(saved);
         for (int r = 0; r < cfg.replicas(); r++) {
             Backend be = backends.replica(r);
             try {
@@ -142,10 +171,9 @@ public final class Trainer implements AutoCloseable {
         }
         trainStep = new TrainStep(replicas, cfg.seed());
         evaluator = new Evaluator(replicas.get(0).be, cfg.model(), cfg.batchSize());
-        boolean resumed = cfg.loadParams() && !Checkpoint.list(cfg.saveDir()).isEmpty();
-        if (resumed) restore();
-        else if (cfg.loadParams()) listener.note("no checkpoint in " + cfg.saveDir() + ": starting from scratch");
-        if (!resumed) initialise();
+        if (resumeFrom != null) restore(resumeFrom);
+        else if (cfg.initFrom() != null) warmStart(cfg.initFrom());
+        else initialise();
 
         try (MetricsLog metrics = new MetricsLog(cfg.saveDir());
              TrainBatches batches = new TrainBatches(data.train(), cfg.batchSize() * cfg.replicas(), cfg.seed(), loaderState, 3)) {
@@ -187,6 +215,9 @@ public final class Trainer implements AutoCloseable {
                     metrics.append("step", fields("step", step, "epoch", epoch, "train_bits_per_dim", bits,
                             "images_per_s", ips, "learning_rate", schedule.at(step)));
                 listener.stepDone(step, epoch, bits, ips, log);
+                checkStop();
+                boolean savesAnyway = !moreSteps() || (epochEnded && epoch % Math.max(1, cfg.saveInterval()) == 0);
+                if (cfg.saveEverySteps() > 0 && step % cfg.saveEverySteps() == 0 && !savesAnyway) saveCheckpoint();
             }
             double trainSecs = (System.nanoTime() - epochStart) / 1e9;
             lastTrainBits = epochNats / (Math.log(2) * epochImages * cfg.model().dims());
@@ -260,9 +291,45 @@ public final class Trainer implements AutoCloseable {
         loaderState = LoaderState.START;
     }
 
-    private void restore() {
+    /** Tells the listener which learning-rate settings differ from the resumed run's (they apply from now on). */
+    private void noteChangedOptimiser(TrainingCheckpoint.RunInfo saved) {
+        if (saved.learningRate() != cfg.learningRate())
+            listener.note("note: --learning_rate " + cfg.learningRate() + " differs from the run's " + saved.learningRate() + ": the new value applies from now on");
+        if (saved.lrDecay() != cfg.lrDecay())
+            listener.note("note: --lr_decay " + cfg.lrDecay() + " differs from the run's " + saved.lrDecay() + ": the new value applies from now on");
+        if (saved.polyakDecay() != cfg.polyakDecay())
+            listener.note("note: --polyak_decay " + cfg.polyakDecay() + " differs from the run's " + saved.polyakDecay() + ": the new value applies from now on");
+    }
+
+    /**
+     * --init_from: the parameters and Polyak averages of another checkpoint start this new run (its own Adam
+     * moments at zero, step 0, data order from the start); no data-dependent init.
+     *
+     * @throws BadInputException naming the file and the first tensor whose name or shape does not fit this model
+     */
+    private void warmStart(Path from) {
         Replica r0 = replicas.get(0);
-        try (CheckpointReader reader = Checkpoint.load(cfg.saveDir(), TrainingCheckpoint.expectedShapes(r0.model.params()))) {
+        var ps = r0.model.params();
+        try (CheckpointReader reader = Checkpoint.load(from, TrainingCheckpoint.expectedShapes(ps))) {
+            float[] p = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.PARAMETER, ps);
+            float[] e = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.EMA, ps);
+            for (Replica r : replicas) {
+                r.be.upload(p, 0, r.model.params().values(), 0, p.length);
+                r.be.upload(e, 0, r.ema, 0, e.length);
+            }
+            TrainingCheckpoint.RunInfo src = TrainingCheckpoint.RunInfo.fromJson(reader.configJson(), reader.path());
+            String names = cfg.model().numClasses() > 0 ? DataIdentity.classNamesDifference(src.classNames(), data.classNames()) : null;
+            listener.note("warm start from " + reader.path() + " (step " + reader.step() + "): its parameters and Polyak averages begin a new run"
+                    + " (Adam moments at zero, step 0, data order from the start)"
+                    + (names == null ? "" : "; note: the classes differ (" + names + "): the class-conditional weights are reused by index"));
+        }
+        step = 0;
+        loaderState = LoaderState.START;
+    }
+
+    private void restore(Path checkpoint) {
+        Replica r0 = replicas.get(0);
+        try (CheckpointReader reader = Checkpoint.load(checkpoint, TrainingCheckpoint.expectedShapes(r0.model.params()))) {
             var ps = r0.model.params();
             float[] p = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.PARAMETER, ps);
             float[] e = TrainingCheckpoint.readFlat(reader, Checkpoint.Group.EMA, ps);
@@ -281,21 +348,46 @@ public final class Trainer implements AutoCloseable {
             loaderState = new LoaderState(rng[1], rng[2]);
             lastCheckpoint = reader.path();
             listener.note(String.format("resumed from %s at step %d (epoch %d, batch %d)", reader.path(), step, rng[1], rng[2]));
+            int dropped = MetricsLog.truncateAfter(cfg.saveDir().resolve(MetricsLog.FILE_NAME), step);
+            if (dropped > 0)
+                listener.note("note: dropped " + dropped + " lines of " + MetricsLog.FILE_NAME + " written after step " + step + " (the run stopped before its next checkpoint)");
         }
     }
 
     private double testBits() {
         evaluator.setParams(replicas.get(0).ema);
-        return evaluator.bitsPerDim(data.test());
+        return evaluator.bitsPerDim(data.test(), done -> checkStop());
+    }
+
+    /**
+     * Writes the checkpoint of the current step (atomically) and keeps only the newest --keep_checkpoints;
+     * returns it.
+     */
+    private Path saveCheckpoint() {
+        Replica r0 = replicas.get(0);
+        long[] rng = {cfg.seed(), loaderState.epoch(), loaderState.batch()};
+        lastCheckpoint = TrainingCheckpoint.save(cfg.saveDir(), r0, step, schedule.at(Math.max(1, step)), rng, info);
+        if (cfg.keepCheckpoints() > 0) Checkpoint.prune(cfg.saveDir(), cfg.keepCheckpoints());
+        return lastCheckpoint;
+    }
+
+    /**
+     * When a stop was requested: the checkpoint of the current step (unless it is written already), then
+     * {@link TrainingStopped}.
+     */
+    private void checkStop() {
+        String why = stopRequest;
+        if (why == null) return;
+        if (lastCheckpoint == null || Checkpoint.stepOf(lastCheckpoint) != step || !Files.exists(lastCheckpoint)) saveCheckpoint();
+        throw new TrainingStopped(why, step, lastCheckpoint);
     }
 
     private void save(MetricsLog metrics, long epoch) {
         Replica r0 = replicas.get(0);
-        long[] rng = {cfg.seed(), loaderState.epoch(), loaderState.batch()};
-        lastCheckpoint = TrainingCheckpoint.save(cfg.saveDir(), r0, step, schedule.at(Math.max(1, step)), rng, info);
+        saveCheckpoint();
         // samples from the Polyak averages, --num_samples batches, tiled like the original
         evaluator.setParams(r0.ema);
-        if (sampler == null) sampler = new Sampler(r0.be, evaluator.model()); // built once: its networks live in the backend's memory
+        if (sampler == null) sampler = new Sampler(r0.be, evaluator.model()).observe((pos, l, rows) -> checkStop()); // built once
         ModelConfig m = cfg.model();
         int n = cfg.batchSize();
         int count = Math.max(1, cfg.numSamples()) * n;

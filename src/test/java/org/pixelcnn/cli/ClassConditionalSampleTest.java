@@ -54,11 +54,13 @@ class ClassConditionalSampleTest {
 
     @Test
     void labelsCycleUnlessOneIsGiven() throws IOException {
-        byte[][] cycled = sample(); // classes 0, 1 | 2, 0
+        // MNIST's classes are the ten digits (the data set names them), so the model has 10 classes
+        byte[][] cycled = sample(); // classes 0, 1 | 2, 3
         byte[][] zeros = sample("--label", "0");
         byte[][] ones = sample("--label", "1");
+        byte[][] threes = sample("--label", "3");
         assertArrayEquals(cycled[0], zeros[0]);
-        assertArrayEquals(cycled[3], zeros[3], "the cycle continues across batches: image 3 has class 0");
+        assertArrayEquals(cycled[3], threes[3], "the cycle continues across batches: image 3 has class 3");
         assertArrayEquals(cycled[1], ones[1]);
         assertFalse(Arrays.equals(cycled[1], zeros[1]), "class 1 and class 0 give other images");
         assertFalse(Arrays.equals(cycled[2], zeros[2]), "class 2 and class 0 give other images");
@@ -67,7 +69,11 @@ class ClassConditionalSampleTest {
 
     @Test
     void labelOutOfRange() {
-        CliRun r = CliRun.run("sample", "--checkpoint", save.toString(), "--label", "3", "--out", tmp.resolve("x.png").toString());
-        r.assertOneLineError(Path.of("--label 3: " + save.resolve("checkpoint-3.safetensors")), "holds a model of 3 classes (0..2)");
+        CliRun r = CliRun.run("sample", "--checkpoint", save.toString(), "--label", "10", "--out", tmp.resolve("x.png").toString());
+        r.assertOneLineError(Path.of("--label 10: " + save.resolve("checkpoint-3.safetensors")), "holds a model of 10 classes (0..9)");
+        CliRun name = CliRun.run("sample", "--checkpoint", save.toString(), "--label", "seven", "--out", tmp.resolve("x.png").toString());
+        assertEquals(2, name.code());
+        assertEquals("error: --label 'seven': not a class of " + save.resolve("checkpoint-3.safetensors")
+                + " (0, 1, 2, 3, 4, 5, 6, 7, 8, 9; or an index 0..9)", name.err().strip());
     }
 }

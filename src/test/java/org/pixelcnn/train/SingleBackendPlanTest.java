@@ -42,6 +42,14 @@ class SingleBackendPlanTest {
     }
 
     @Test
+    void scoreWithPerSubPixelOutputAlsoHoldsOneSubPixelBuffer() {
+        ArenaPlan eval = GpuMemoryPlan.eval(DEFAULT, 16), score = GpuMemoryPlan.evaluation("score", DEFAULT, 16, true);
+        assertEquals(eval.tensorBytes() + DeviceArena.blockBytes(4L * 16 * 32 * 32 * 3), score.tensorBytes());
+        assertEquals(eval.tensorBytes(), GpuMemoryPlan.evaluation("score", DEFAULT, 16, false).tensorBytes());
+        assertTrue(score.outOfMemory(0, "G", 1L << 30, "use a smaller --batch").getMessage().contains("out of memory for score at batch 16"));
+    }
+
+    @Test
     void theSamplersTopRowNetworksShareOneParameterBlock() {
         int b = 16;
         long params = ModelStats.of(DEFAULT).params();

@@ -49,7 +49,7 @@ public class BackendOps {
     private Buf ninW, ninDW, bias2F, dBias2F, mean, var;
     private Buf wnV, wnG, wnW, wnNorm, wnDW, wnDV, wnDG;
     private Buf img, imgPad, dImg, dImgPad, perImage, sums;
-    private Buf l, dl, xPix, xSample, uMix, u;
+    private Buf l, dl, xPix, xSample, uMix, u, subpixelNats;
     private float[] hostImg;
     private int wnOuter;
     private final long key = 0x5DEECE66DL;
@@ -65,7 +65,7 @@ public class BackendOps {
         r = s.rows();
         int p = s.outChannels();
         wnOuter = 2 * 3 * 2 * f;
-        long floats = r * f * 20 + r * p * 2 + r * (c + 1) * 6 + (long) wnOuter * 2 * f * 4 + (long) n * 2 * f * 2;
+        long floats = r * f * 20 + r * p * 2 + r * (c + 1) * 7 + (long) wnOuter * 2 * f * 4 + (long) n * 2 * f * 2;
         be = BenchBackend.open(backend, 4 * floats + (512L << 20));
         if (be == null) return;
         long rf = r * f;
@@ -102,6 +102,7 @@ public class BackendOps {
         l = BenchBackend.random(be, r * p, -2, 2, 25);
         dl = be.alloc(r * p);
         xPix = BenchBackend.pixels(be, r * c, 26);
+        subpixelNats = be.alloc(r * c);
         xSample = BenchBackend.pixels(be, r * c, 27);
         uMix = BenchBackend.random(be, (long) n * s.nrMix(), 1e-5, 1 - 1e-5, 28);
         u = BenchBackend.random(be, (long) n * c, 1e-5, 1 - 1e-5, 29);
@@ -375,6 +376,21 @@ public class BackendOps {
     public double mixLogisticLoss() {
         if (be == null) return 0;
         return be.mixLogisticLoss(l, xPix, dl, 1f, null, n, h, w, c, s.nrMix());
+    }
+
+    /** Loss and per-image nats of the batch without the gradient: what eval and score run per batch. */
+    @Benchmark
+    public double mixLogisticLossNoGrad() {
+        if (be == null) return 0;
+        return be.mixLogisticLoss(l, xPix, null, 1f, null, n, h, w, c, s.nrMix());
+    }
+
+    /** Nats of every sub-pixel of the batch (score --per_pixel / --heatmap, on top of the loss). */
+    @Benchmark
+    public void mixLogisticSubpixelNll() {
+        if (be == null) return;
+        be.mixLogisticSubpixelNll(l, xPix, subpixelNats, n, h, w, c, s.nrMix());
+        be.synchronize();
     }
 
     /** One position of every image (the sampler's per-position work after the forward pass). */

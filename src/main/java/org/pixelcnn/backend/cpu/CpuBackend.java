@@ -501,6 +501,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void mixLogisticSubpixelNll(Buf l, Buf x, Buf out, int n, int h, int w, int c, int nrMix) {
+        DiscretizedMixLogistic.subpixelNll(f(l), f(x), f(out), n, h, w, c, nrMix, par.threads());
+    }
+
+    @Override
     public void mixLogisticSample(Buf l, Buf uMix, Buf u, Buf x, int n, int h, int w, int c, int nrMix, int row, int col) {
         MixLogisticSampler.samplePosition(f(l), f(uMix), f(u), f(x), null, n, h, w, c, nrMix, row, col);
     }

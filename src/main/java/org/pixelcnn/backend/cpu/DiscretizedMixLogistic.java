@@ -89,6 +89,37 @@ public final class DiscretizedMixLogistic {
         return total;
     }
 
+    /**
+     * Negative log-likelihood of every sub-pixel in nats (for per-pixel scores and heat maps): out[b, i,
+     * j, c] = -log p(x_c | x_0..x_{c-1} of the same pixel), the sub-pixel's term in the mixture's own
+     * autoregressive order (see {@link MixLogisticPixel#subpixelNll}). Summed over c it is the pixel's
+     * nats, and over the image the per-image nats of {@link #lossAndGrad} up to float32 rounding of
+     * the telescoping differences (C = 1: the same per-pixel values). Every entry is overwritten;
+     * bit-for-bit the same for every thread count. CUDA twin: {@code mix_logistic_subpixel_nll}.
+     *
+     * @param l   network output [B, H, W, P]
+     * @param x   model input [B, H, W, C] in [-1, 1]
+     * @param out receives [B, H, W, C] nats
+     * @throws IllegalArgumentException for bad C, M, sizes, or buffers too small
+     */
+    public static void subpixelNll(FloatBuffer l, FloatBuffer x, FloatBuffer out, int B, int H, int W, int C, int M, int threads) {
+        final int P = outputsPerPixel(C, M);
+        if (B < 1 || H < 1 || W < 1) throw new IllegalArgumentException("mixture of logistics: bad shape B=" + B + " H=" + H + " W=" + W);
+        long pixels = (long) B * H * W;
+        requireCapacity("l", l, pixels * P);
+        requireCapacity("x", x, pixels * C);
+        requireCapacity("out", out, pixels * C);
+        RowParallel.run(B * H, threads, (from, to) -> {
+            MixLogisticPixel pixel = new MixLogisticPixel(C, M);
+            for (int r = from; r < to; r++) {
+                for (int w = 0; w < W; w++) {
+                    int pix = r * W + w;
+                    pixel.subpixelNll(l, pix * P, x, pix * C, out, pix * C);
+                }
+            }
+        });
+    }
+
     /** bits/dim = nats / (ln 2 * numDims), numDims = B*H*W*C. @throws IllegalArgumentException when numDims &lt; 1 */
     public static double bitsPerDim(double nats, long numDims) {
         if (numDims < 1) throw new IllegalArgumentException("bits/dim: number of dimensions must be >= 1, got " + numDims);

@@ -132,6 +132,57 @@ final class MixLogisticPixel {
     }
 
     /**
+     * The pixel's negative log-likelihood split over its sub-pixels along the autoregressive order of
+     * the mixture: out[c] = -log p(x_c | x_0..x_{c-1}) in nats, with p(x_0..x_c) = sum_k pi_k
+     * prod_{c' &lt;= c} p(x_c' | k). With L_c = log sum_k exp(log pi_k + sum_{c' &lt;= c} log p(x_c' | k))
+     * (L_{-1} = 0): out[c] = L_{c-1} - L_c. The terms telescope to -L_{C-1}, the value {@link #run}
+     * returns (computed from the same floats in the same order, so for C = 1 out[0] is bit for bit that
+     * value). CPU twin of {@code mix_logistic_subpixel_nll} in {@code src/main/cuda/mix_logistic.cu}.
+     *
+     * @param l   network output, the pixel's P values start at lOff
+     * @param x   model input in [-1, 1], the pixel's C values start at xOff
+     * @param out receives C values at oOff
+     */
+    void subpixelNll(FloatBuffer l, int lOff, FloatBuffer x, int xOff, FloatBuffer out, int oOff) {
+        final int M = mix;
+        float lm = Float.NEGATIVE_INFINITY, lsum = 0.0f;
+        for (int k = 0; k < M; k++) {
+            float v = l.get(lOff + k);
+            if (v > lm) { lsum = lsum * expf(lm - v) + 1.0f; lm = v; } else { lsum += expf(v - lm); }
+        }
+        final float logitLse = lm + logf(lsum);
+        final float x0 = x.get(xOff);
+        final float x1 = channels == 3 ? x.get(xOff + 1) : 0.0f;
+        final float x2 = channels == 3 ? x.get(xOff + 2) : 0.0f;
+        // online log-sum-exps of the cumulative per-component sums after sub-pixel 0, 1, 2
+        float m0 = Float.NEGATIVE_INFINITY, s0 = 0.0f, m1 = Float.NEGATIVE_INFINITY, s1 = 0.0f, m2 = Float.NEGATIVE_INFINITY, s2 = 0.0f;
+        for (int k = 0; k < M; k++) {
+            float acc = l.get(lOff + k) - logitLse;
+            acc += subpixel(x0, l.get(lOff + M + k), l.get(lOff + 2 * M + k));
+            if (acc > m0) { s0 = s0 * expf(m0 - acc) + 1.0f; m0 = acc; } else { s0 += expf(acc - m0); }
+            if (channels == 3) {
+                float t0 = tanhf(l.get(lOff + 3 * M + k));
+                float t1 = tanhf(l.get(lOff + 6 * M + k));
+                float t2 = tanhf(l.get(lOff + 9 * M + k));
+                float mu1 = l.get(lOff + 4 * M + k) + t0 * x0;
+                acc += subpixel(x1, mu1, l.get(lOff + 5 * M + k));
+                if (acc > m1) { s1 = s1 * expf(m1 - acc) + 1.0f; m1 = acc; } else { s1 += expf(acc - m1); }
+                float mu2 = l.get(lOff + 7 * M + k) + t1 * x0 + t2 * x1;
+                acc += subpixel(x2, mu2, l.get(lOff + 8 * M + k));
+                if (acc > m2) { s2 = s2 * expf(m2 - acc) + 1.0f; m2 = acc; } else { s2 += expf(acc - m2); }
+            }
+        }
+        final float lse0 = m0 + logf(s0);
+        out.put(oOff, -lse0);
+        if (channels == 3) {
+            final float lse1 = m1 + logf(s1);
+            final float lse2 = m2 + logf(s2);
+            out.put(oOff + 1, lse0 - lse1);
+            out.put(oOff + 2, lse1 - lse2);
+        }
+    }
+
+    /**
      * log p(x | mean mu, log_scale lsRaw) of one sub-pixel, the branch chosen as in nn.py; leaves
      * d/d mu in subDmu and d/d lsRaw in subDls (zero below the clamp at -7).
      */

@@ -472,6 +472,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void mixLogisticSubpixelNll(Buf l, Buf x, Buf out, int n, int h, int w, int ch, int nrMix) {
+        bind();
+        mix.subpixelNll(c(l), c(x), c(out), n, h, w, ch, nrMix);
+    }
+
+    @Override
     public void mixLogisticSample(Buf l, Buf uMix, Buf u, Buf x, int n, int h, int w, int ch, int nrMix, int row, int col) {
         bind();
         mix.sample(c(l), c(uMix), c(u), c(x), n, h, w, ch, nrMix, row, col);

@@ -45,6 +45,7 @@ public enum Kernel {
     ALLREDUCE_ADD("allreduce_add", "PPL"),
     MIX_LOGISTIC_LOSS_GRAD("mix_logistic_loss_grad", "PPPPFLII"),
     MIX_LOGISTIC_IMAGE_SUMS("mix_logistic_image_sums", "PPL"),
+    MIX_LOGISTIC_SUBPIXEL_NLL("mix_logistic_subpixel_nll", "PPPLII"),
     MIX_LOGISTIC_SAMPLE("mix_logistic_sample", "PPPPPIIIIIII");
 
     /** The extern "C" name. */

@@ -12,6 +12,8 @@ import org.bytedeco.cuda.global.cudart;
  * // grid-stride over pixels = B*H*W: nats[pixel] and (grad_l != NULL) grad_scale * d nats / d l
  * mix_logistic_loss_grad(const float* l, const float* x, float* grad_l, float* nats, float grad_scale,
  *                        long long pixels, int C, int M)
+ * // grid-stride over pixels: out[pixel, c] = nats of sub-pixel c given the earlier ones (no gradient)
+ * mix_logistic_subpixel_nll(const float* l, const float* x, float* out, long long pixels, int C, int M)
  * // one block per image, a power-of-two block (256): per_image[b] = sum of the image's nats in float64
  * mix_logistic_image_sums(const float* nats, double* per_image, long long pixels_per_image)
  * // grid-stride over B with pos_h >= 0: samples pixel (pos_h, pos_w) of every image; sel may be NULL
@@ -56,6 +58,13 @@ final class MixLogisticLaunch {
             total += img;
         }
         return total;
+    }
+
+    /** See {@link org.pixelcnn.backend.Backend#mixLogisticSubpixelNll}: out [n,h,w,c], overwritten. */
+    void subpixelNll(CudaBuf l, CudaBuf x, CudaBuf out, int n, int h, int w, int c, int nrMix) {
+        long pixels = (long) n * h * w;
+        k.grid1d(Kernel.MIX_LOGISTIC_SUBPIXEL_NLL, pixels).p(l.address()).p(x.address()).p(out.address())
+                .l(pixels).i(c).i(nrMix).go();
     }
 
     /** See {@link org.pixelcnn.backend.Backend#mixLogisticSample}: pixel (row, col) of every image. */

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  */
 public final class DataOptions {
     @Option(names = {"-d", "--data_set"}, paramLabel = "NAME", completionCandidates = DatasetKind.Names.class,
-            description = "${COMPLETION-CANDIDATES} (train, data: default cifar; eval: the checkpoint's)")
+            description = "${COMPLETION-CANDIDATES} (train, data: default cifar; eval, score: the checkpoint's)")
     String dataSet;
 
     @Option(names = {"-i", "--data_dir"}, paramLabel = "DIR",

@@ -19,8 +19,10 @@ import java.util.stream.IntStream;
 /**
  * Decodes a list of PNG/JPEG files (javax.imageio) of one size into an {@link ImageSet}, on all cores,
  * in list order. Grayscale images (gray colour model, any bit depth, with or without alpha) give
- * C = 1 when every image is grayscale; otherwise every image becomes RGB (gray replicated, alpha and
- * palettes resolved through sRGB). Gray samples of other bit depths are rescaled to 0..255.
+ * C = 1 when every image is grayscale; otherwise every image becomes RGB (gray replicated, palettes
+ * resolved through sRGB). Samples of more than 8 bits are rescaled to 0..255, an alpha channel is
+ * dropped (the colour under it kept): each of these changes is told to the log with the number of
+ * images it touched and one of them, never done silently.
  */
 public final class ImageFiles {
     private ImageFiles() {
@@ -40,6 +42,14 @@ public final class ImageFiles {
      * @throws BadInputException naming the file that is unreadable or whose size differs from the first file's
      */
     public static ImageSet read(String source, List<Path> files, int[] labels) {
+        return read(source, files, labels, null);
+    }
+
+    /**
+     * As {@link #read(String, List, int[])}, telling log (when not null) what decoding changed: alpha
+     * dropped, more than 8 bits per sample rescaled, grayscale images replicated to RGB among colour ones.
+     */
+    public static ImageSet read(String source, List<Path> files, int[] labels, java.io.PrintStream log) {
         if (files.isEmpty()) throw new BadInputException(source + ": no PNG or JPEG images");
         ImageIO.setUseCache(false);
         BufferedImage first = decode(files.get(0));
@@ -47,6 +57,8 @@ public final class ImageFiles {
         int w = first.getWidth();
         ImageSet rgb = ImageSet.allocate(source, files.size(), h, w, 3, labels);
         AtomicBoolean anyColour = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicIntegerArray changed = new java.util.concurrent.atomic.AtomicIntegerArray(3); // alpha, wide, gray
+        java.util.concurrent.atomic.AtomicReferenceArray<Path> example = new java.util.concurrent.atomic.AtomicReferenceArray<>(3);
         IntStream.range(0, files.size()).parallel().forEach(i -> {
             BufferedImage img = i == 0 ? first : decode(files.get(i));
             if (img.getHeight() != h || img.getWidth() != w) {
@@ -54,10 +66,35 @@ public final class ImageFiles {
                         + files.get(0).getFileName() + " is " + h + "x" + w + "; all images must have one size");
             }
             byte[] px = new byte[h * w * 3];
-            if (!toRgb(img, px)) anyColour.set(true);
+            boolean gray = toRgb(img, px);
+            if (!gray) anyColour.set(true);
+            ColorModel cm = img.getColorModel();
+            boolean[] what = {cm.hasAlpha(), maxBits(cm) > 8, gray};
+            for (int k = 0; k < 3; k++) {
+                if (!what[k]) continue;
+                changed.incrementAndGet(k);
+                example.compareAndSet(k, null, files.get(i));
+            }
             rgb.setImage(i, px, 0);
         });
+        if (log != null) {
+            if (changed.get(0) > 0)
+                log.println("note: " + source + ": " + changed.get(0) + " of " + files.size() + " images have an alpha channel, which is dropped"
+                        + " (the colour under it is kept; e.g. " + example.get(0) + ")");
+            if (changed.get(1) > 0)
+                log.println("note: " + source + ": " + changed.get(1) + " of " + files.size() + " images have more than 8 bits per sample,"
+                        + " rescaled to 0..255 (e.g. " + example.get(1) + ")");
+            if (anyColour.get() && changed.get(2) > 0)
+                log.println("note: " + source + ": " + changed.get(2) + " grayscale images among colour ones are read as RGB"
+                        + " (gray repeated in the three channels; e.g. " + example.get(2) + ")");
+        }
         return anyColour.get() ? rgb : rgb.firstChannelOnly();
+    }
+
+    private static int maxBits(ColorModel cm) {
+        int m = 0;
+        for (int c = 0; c < cm.getNumComponents(); c++) m = Math.max(m, cm.getComponentSize(c));
+        return m;
     }
 
     /** Decodes one file; @throws BadInputException naming it when ImageIO cannot */

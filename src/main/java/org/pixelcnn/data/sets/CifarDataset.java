@@ -28,6 +28,10 @@ import java.util.List;
  * {@value #URL_PROPERTY} (tests point it at a local port).
  */
 public final class CifarDataset {
+    /** CIFAR-10's class names, labels 0..9 (the label_names of batches.meta). */
+    public static final java.util.List<String> CLASS_NAMES = java.util.List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
+            "frog", "horse", "ship", "truck");
+
     /** The reference's download URL (its http:// address; the host redirects to https). */
     public static final String DEFAULT_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz";
     /** System property overriding {@link #DEFAULT_URL}. */
@@ -73,7 +77,7 @@ public final class CifarDataset {
         List<ImageSet> train = new ArrayList<>();
         for (int i = 1; i <= 5; i++) train.add(readBatch(dir.resolve("data_batch_" + i + suffix), binary));
         ImageSet test = readBatch(dir.resolve("test_batch" + suffix), binary);
-        return new Dataset("cifar", dir.toString(), ImageSet.concat(dir.resolve("data_batch_1..5" + suffix).toString(), train), test);
+        return new Dataset("cifar", dir.toString(), ImageSet.concat(dir.resolve("data_batch_1..5" + suffix).toString(), train), test, CLASS_NAMES);
     }
 
     private static ImageSet readBatch(Path file, boolean binary) {

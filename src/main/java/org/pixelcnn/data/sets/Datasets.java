@@ -26,7 +26,7 @@ public final class Datasets {
      */
     public static Dataset load(DatasetKind kind, Path dataDir, boolean allowDownload, PrintStream log) {
         if (dataDir == null) {
-            if (kind == DatasetKind.FASHION_MNIST) return MnistDataset.load(null, true);
+            if (kind == DatasetKind.FASHION_MNIST) return MnistDataset.load(null, true, log);
             throw new BadInputException("--data_dir is required for --data_set " + kind.flag());
         }
         if (!Files.isDirectory(dataDir)) {
@@ -47,9 +47,9 @@ public final class Datasets {
             case IMAGENET -> ImagenetDataset.load(dataDir, new int[] {32, 64}, log);
             case IMAGENET32 -> ImagenetDataset.load(dataDir, new int[] {32}, log);
             case IMAGENET64 -> ImagenetDataset.load(dataDir, new int[] {64}, log);
-            case MNIST -> MnistDataset.load(dataDir, false);
-            case FASHION_MNIST -> MnistDataset.load(dataDir, true);
-            case FOLDER -> FolderDataset.load(dataDir);
+            case MNIST -> MnistDataset.load(dataDir, false, log);
+            case FASHION_MNIST -> MnistDataset.load(dataDir, true, log);
+            case FOLDER -> FolderDataset.load(dataDir, log);
         };
     }
 }

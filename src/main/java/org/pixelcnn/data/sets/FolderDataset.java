@@ -35,6 +35,14 @@ public final class FolderDataset {
      *                           or differs in size, or only one split has class sub-folders
      */
     public static Dataset load(Path dataDir) {
+        return load(dataDir, null);
+    }
+
+    /**
+     * As {@link #load(Path)}, telling log (when not null) how the splits were made when there is no train/
+     * folder, and what decoding changed ({@link ImageFiles#read(String, List, int[], java.io.PrintStream)}).
+     */
+    public static Dataset load(Path dataDir, java.io.PrintStream log) {
         if (!Files.isDirectory(dataDir)) throw new BadInputException(dataDir + ": no such folder (--data_dir)");
         Path trainDir = dataDir.resolve("train");
         if (Files.isDirectory(trainDir)) {
@@ -53,9 +61,9 @@ public final class FolderDataset {
             int nTrain = train.files().size();
             int nTest = test.files().size();
             ImageSet both = read(dataDir.toString(), concat(train.files(), test.files()),
-                    train.classes() == null ? null : concat(train.classes(), test.classes()), names);
+                    train.classes() == null ? null : concat(train.classes(), test.classes()), names, log);
             return new Dataset("folder", dataDir.toString(), both.select(trainDir.toString(), range(0, nTrain)),
-                    both.select(testDir.toString(), range(nTrain, nTrain + nTest)));
+                    both.select(testDir.toString(), range(nTrain, nTrain + nTest)), names);
         }
         FolderListing all = FolderListing.of(dataDir);
         int n = all.files().size();
@@ -64,10 +72,14 @@ public final class FolderDataset {
         List<Integer> testIdx = new ArrayList<>();
         for (int i = 0; i < n; i++) (i % 10 == 9 ? testIdx : trainIdx).add(i);
         if (testIdx.isEmpty()) testIdx.add(trainIdx.remove(trainIdx.size() - 1));
-        ImageSet images = read(dataDir.toString(), all.files(), all.classes(), classNames(all));
+        List<String> names = classNames(all);
+        ImageSet images = read(dataDir.toString(), all.files(), all.classes(), names, log);
+        if (log != null)
+            log.println("note: " + dataDir + " has no train/ folder: every 10th image in name order (" + testIdx.size() + " of " + n
+                    + ") is held out as the test split");
         return new Dataset("folder", dataDir.toString(),
                 images.select(dataDir + " (all but every 10th image)", trainIdx.stream().mapToInt(Integer::intValue).toArray()),
-                images.select(dataDir + " (every 10th image)", testIdx.stream().mapToInt(Integer::intValue).toArray()));
+                images.select(dataDir + " (every 10th image)", testIdx.stream().mapToInt(Integer::intValue).toArray()), names);
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {
@@ -90,7 +102,7 @@ public final class FolderDataset {
         return new ArrayList<>(names);
     }
 
-    private static ImageSet read(String source, List<Path> files, List<String> classes, List<String> names) {
+    private static ImageSet read(String source, List<Path> files, List<String> classes, List<String> names, java.io.PrintStream log) {
         int[] labels = null;
         if (classes != null) {
             java.util.Map<String, Integer> index = new java.util.HashMap<>();
@@ -98,6 +110,6 @@ public final class FolderDataset {
             labels = new int[classes.size()];
             for (int i = 0; i < labels.length; i++) labels[i] = index.get(classes.get(i));
         }
-        return ImageFiles.read(source, files, labels);
+        return ImageFiles.read(source, files, labels, log);
     }
 }

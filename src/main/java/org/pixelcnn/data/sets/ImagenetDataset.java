@@ -39,11 +39,21 @@ public final class ImagenetDataset {
             for (int s : sizes) {
                 String tag = s + "x" + s;
                 Path npz = root.resolve("imgnet_" + tag + ".npz");
-                if (Files.isRegularFile(npz)) {
-                    return new Dataset("imagenet", npz.toString(), NpzImages.read(npz, "trainx"), NpzImages.read(npz, "testx"));
-                }
                 Path train = root.resolve("train_" + tag);
                 Path valid = root.resolve("valid_" + tag);
+                if (Files.isRegularFile(npz)) {
+                    ImageSet trainSet = NpzImages.read(npz, "trainx"), testSet = NpzImages.read(npz, "testx");
+                    boolean folders = Files.isDirectory(train) && Files.isDirectory(valid);
+                    if (!folders) return new Dataset("imagenet", npz.toString(), trainSet, testSet);
+                    int nTrain = FolderListing.of(train).files().size(), nValid = FolderListing.of(valid).files().size();
+                    if (nTrain == trainSet.count() && nValid == testSet.count()) {
+                        if (log != null) log.println("note: reading the cache " + npz + " made from " + train + " and " + valid
+                                + " (delete it to read the PNG files again)");
+                        return new Dataset("imagenet", npz.toString(), trainSet, testSet);
+                    }
+                    if (log != null) log.println("note: the cache " + npz + " holds " + trainSet.count() + " + " + testSet.count() + " images but the folders "
+                            + nTrain + " + " + nValid + ": reading the PNG files again");
+                }
                 if (Files.isDirectory(train) || Files.isDirectory(valid)) {
                     if (!Files.isDirectory(valid)) throw new BadInputException(valid + ": missing (the test split; " + train + " is there)");
                     if (!Files.isDirectory(train)) throw new BadInputException(train + ": missing (the training split; " + valid + " is there)");
@@ -60,8 +70,8 @@ public final class ImagenetDataset {
 
     private static Dataset fromFolders(Path root, Path trainDir, Path validDir, Path npz, PrintStream log) {
         if (log != null) log.println("Reading the PNG files of " + trainDir + " and " + validDir);
-        ImageSet train = readFlat(trainDir);
-        ImageSet test = readFlat(validDir);
+        ImageSet train = readFlat(trainDir, log);
+        ImageSet test = readFlat(validDir, log);
         Map<String, ImageSet> arrays = new LinkedHashMap<>();
         arrays.put("trainx", train);
         arrays.put("testx", test);
@@ -74,9 +84,9 @@ public final class ImagenetDataset {
         return new Dataset("imagenet", root.toString(), train, test);
     }
 
-    private static ImageSet readFlat(Path dir) {
+    private static ImageSet readFlat(Path dir, PrintStream log) {
         FolderListing listing = FolderListing.of(dir);
         List<Path> files = new ArrayList<>(listing.files());
-        return ImageFiles.read(dir.toString(), files, null);
+        return ImageFiles.read(dir.toString(), files, null, log);
     }
 }

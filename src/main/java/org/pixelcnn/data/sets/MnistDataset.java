@@ -22,6 +22,12 @@ import java.util.List;
  * The reference has no MNIST reader; 28 = 4 x 7, so the images fit the network as they are.
  */
 public final class MnistDataset {
+    /** Fashion-MNIST's published class names, labels 0..9 (zalandoresearch/fashion-mnist README). */
+    public static final java.util.List<String> FASHION_CLASS_NAMES = java.util.List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
+            "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    /** MNIST's classes are the digits. */
+    public static final java.util.List<String> DIGIT_CLASS_NAMES = java.util.List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
     /** Where Debian's {@code dataset-fashion-mnist} installs the four files. */
     public static final String FASHION_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist";
     /** System property overriding {@link #FASHION_SYSTEM_DIR} (tests use it to hide the installed copy). */
@@ -38,13 +44,21 @@ public final class MnistDataset {
         return Path.of(p == null || p.isBlank() ? FASHION_SYSTEM_DIR : p);
     }
 
+    /** As {@link #load(Path, boolean, java.io.PrintStream)} without notes. */
+    public static Dataset load(Path dataDir, boolean fashion) {
+        return load(dataDir, fashion, null);
+    }
+
     /**
-     * Loads MNIST ({@code fashion == false}) or Fashion-MNIST.
+     * Loads MNIST ({@code fashion == false}) or Fashion-MNIST: from {@code --data_dir} (or its sub-folders
+     * named above) when given, never from elsewhere; without it (Fashion-MNIST only) from the system
+     * folder, which log is told.
      *
-     * @param dataDir {@code --data_dir}, or null (Fashion-MNIST only: then just the system folder)
+     * @param dataDir {@code --data_dir}, or null (Fashion-MNIST only: then the system folder)
+     * @param log     notes (null: quiet)
      * @throws BadInputException when no folder holds the files (says where to put them), or a file is missing or corrupt
      */
-    public static Dataset load(Path dataDir, boolean fashion) {
+    public static Dataset load(Path dataDir, boolean fashion, java.io.PrintStream log) {
         String name = fashion ? "fashion-mnist" : "mnist";
         List<Path> dirs = new ArrayList<>();
         if (dataDir != null) {
@@ -57,14 +71,17 @@ public final class MnistDataset {
                 dirs.add(dataDir.resolve("MNIST").resolve("raw"));
             }
         }
-        if (fashion) dirs.add(fashionSystemDir());
+        if (fashion && dataDir == null) dirs.add(fashionSystemDir());
         for (Path dir : dirs) {
-            if (find(dir, STEMS[0], 3) != null) return read(name, dir);
+            if (find(dir, STEMS[0], 3) == null) continue;
+            if (dataDir == null && log != null)
+                log.println("note: reading Fashion-MNIST from " + dir + " (Debian's dataset-fashion-mnist; --data_dir names another copy)");
+            return read(name, dir);
         }
         String where = dataDir == null ? "--data_dir is not given" : dataDir + ": no " + name + " IDX files in it or its sub-folders";
         throw new BadInputException(where + " (need train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and"
                 + " t10k-labels-idx1-ubyte, each may end in .gz)" + (fashion ? "; install Debian's dataset-fashion-mnist to get them in "
-                + fashionSystemDir() + ", or put them in --data_dir" : "; put them in --data_dir"));
+                + fashionSystemDir() + " and leave out --data_dir, or put them in --data_dir" : "; put them in --data_dir"));
     }
 
     private static Dataset read(String name, Path dir) {
@@ -76,7 +93,7 @@ public final class MnistDataset {
         }
         ImageSet train = IdxReader.readImages(files[0], IdxReader.readLabels(files[1]));
         ImageSet test = IdxReader.readImages(files[2], IdxReader.readLabels(files[3]));
-        return new Dataset(name, dir.toString(), train, test);
+        return new Dataset(name, dir.toString(), train, test, name.equals("fashion-mnist") ? FASHION_CLASS_NAMES : DIGIT_CLASS_NAMES);
     }
 
     /** The file for {@code stem} in {@code dir} under any accepted spelling, or null. */

@@ -40,6 +40,23 @@ final class DoubleMixLogisticReference {
         return -lse;
     }
 
+    /**
+     * Nats of the first {@code upTo} sub-pixels of one C = 3 pixel, -log sum_k pi_k prod_{c &lt; upTo}
+     * p(x_c | k): the mixture's marginal of those sub-pixels (upTo = 3 is {@link #pixelNats}).
+     */
+    static double prefixNats(double[] l, double[] x, int M, int upTo) {
+        double[] logPi = logSoftmax(l, M);
+        double[] lpk = new double[M];
+        for (int k = 0; k < M; k++) {
+            double c0 = Math.tanh(l[3 * M + k]), c1 = Math.tanh(l[6 * M + k]), c2 = Math.tanh(l[9 * M + k]);
+            double[] mu = {l[M + k], l[4 * M + k] + c0 * x[0], l[7 * M + k] + c1 * x[0] + c2 * x[1]};
+            double lp = 0;
+            for (int c = 0; c < upTo; c++) lp += logProb(x[c], mu[c], l[M + 3 * M * c + M + k], null, 0);
+            lpk[k] = lp + logPi[k];
+        }
+        return -logSumExp(lpk);
+    }
+
     private static double logProb(double x, double mean, double logScaleRaw, int[] branch, int idx) {
         double logScale = Math.max(logScaleRaw, -7.0);
         double centered = x - mean;

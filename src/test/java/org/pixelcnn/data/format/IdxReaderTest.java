@@ -130,19 +130,22 @@ class IdxReaderTest {
     }
 
     @Test
-    void fashionFallsBackToTheSystemFolder() {
+    void fashionUsesTheSystemFolderOnlyWithoutDataDir() {
         Path system = tmp.resolve("system");
         writeMnist(system, 10, 10, true, "-");
         System.setProperty(MnistDataset.FASHION_SYSTEM_PROPERTY, system.toString());
-        Path empty = tmp.resolve("empty");
-        Dataset ds = MnistDataset.load(empty, true);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Dataset ds = MnistDataset.load(null, true, new java.io.PrintStream(log, true));
         assertEquals(system.toString(), ds.where());
         assertEquals(10, ds.train().count());
+        assertTrue(log.toString().contains("note: reading Fashion-MNIST from " + system), "said where: " + log);
+        assertEquals(MnistDataset.FASHION_CLASS_NAMES, ds.classNames());
 
-        System.setProperty(MnistDataset.FASHION_SYSTEM_PROPERTY, tmp.resolve("nowhere").toString());
+        // an explicit --data_dir without the files is an error, never a silent switch to the system folder
+        Path empty = tmp.resolve("empty");
         BadInputException e = assertThrows(BadInputException.class, () -> MnistDataset.load(empty, true));
         assertTrue(e.getMessage().startsWith(empty + ": no fashion-mnist IDX files"), e.getMessage());
-        assertTrue(e.getMessage().contains("dataset-fashion-mnist"), e.getMessage());
+        assertTrue(e.getMessage().contains("dataset-fashion-mnist") && e.getMessage().contains("leave out --data_dir"), e.getMessage());
     }
 
     /** The files Debian's dataset-fashion-mnist installs: 60000 + 10000 images of 28x28, labels 0..9, 6000 / 1000 per class. */

@@ -55,6 +55,7 @@ class FolderDatasetTest {
         // sorted classes: ant = 0, cat = 1, zebra = 2; files class by class
         assertArrayEquals(new int[] {0, 0, 1, 1, 2, 2}, ds.train().labels());
         assertArrayEquals(new int[] {1}, ds.test().labels());
+        assertEquals(java.util.List.of("ant", "cat", "zebra"), ds.classNames(), "the sub-folders name the classes");
         assertEquals(Fixtures.value(10, 2, 3, 0) & 0xff, ds.train().pixel(0, 2, 3, 0));
         assertEquals(Fixtures.value(99, 3, 1, 0) & 0xff, ds.test().pixel(0, 3, 1, 0));
     }
@@ -119,5 +120,24 @@ class FolderDatasetTest {
         BadInputException e = assertThrows(BadInputException.class, ds::requireSizeDivisibleBy4);
         assertTrue(e.getMessage().startsWith("folder (" + tmp + "): images are 30x32 but PixelCNN++ needs height and width divisible by 4"), e.getMessage());
         assertTrue(e.getMessage().contains("e.g. to 32x32"), e.getMessage());
+    }
+
+    @Test
+    void whatLoadingChangesIsSaidNeverDoneSilently() {
+        // a flat folder (every 10th image held out) with one RGBA and one 16-bit gray image among colour ones
+        for (int i = 0; i < 11; i++) Fixtures.writeImage(tmp.resolve(String.format("img%02d.png", i)), Fixtures.rgbImage(i, 4, 4), "png");
+        BufferedImage alpha = new BufferedImage(4, 4, BufferedImage.TYPE_INT_ARGB);
+        alpha.setRGB(1, 1, 0x80FF0000);
+        Fixtures.writeImage(tmp.resolve("img11.png"), alpha, "png");
+        Fixtures.writeImage(tmp.resolve("img12.png"), new BufferedImage(4, 4, BufferedImage.TYPE_USHORT_GRAY), "png");
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Dataset ds = FolderDataset.load(tmp, new java.io.PrintStream(log, true));
+        assertEquals(13, ds.train().count() + ds.test().count());
+        String notes = log.toString();
+        assertTrue(notes.contains("has no train/ folder: every 10th image in name order (1 of 13) is held out as the test split"), notes);
+        assertTrue(notes.contains("1 of 13 images have an alpha channel, which is dropped") && notes.contains("img11.png"), notes);
+        assertTrue(notes.contains("1 of 13 images have more than 8 bits per sample, rescaled to 0..255") && notes.contains("img12.png"), notes);
+        assertTrue(notes.contains("1 grayscale images among colour ones are read as RGB"), notes);
+        assertEquals(0xFF, ds.train().pixel(10, 1, 1, 0), "the colour under the alpha is kept (img11 is training image 10: img09 is held out)");
     }
 }
