@@ -1,11 +1,13 @@
 package org.pixelcnn.bench;
 
 import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.cuda.ArenaPlan;
 import org.pixelcnn.sample.PixelDraw;
+import org.pixelcnn.model.AllocationCount;
 import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.ModelStats;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.backend.AdamPolyak;
+import org.pixelcnn.train.GpuMemoryPlan;
 import org.pixelcnn.train.Replica;
 import org.pixelcnn.train.TrainStep;
 
@@ -55,12 +57,14 @@ public final class StepRig {
     }
 
     /**
-     * Device bytes to reserve for a rig (the CUDA arena): activations and gradients of the whole batch
-     * plus six parameter-sized blocks (values, gradients, Adam m and v, Polyak averages, slack), 30%
-     * margin on the activations and 512 MiB for cuDNN / cuBLAS workspaces.
+     * The CUDA arena of a rig: everything the rig allocates (the replica's network, gradients, Adam moments,
+     * Polyak averages, the sampling uniforms), counted on the planning backend ({@link AllocationCount}), plus
+     * the cuDNN / cuBLAS margin of {@link GpuMemoryPlan#libraryMarginBytes(ModelConfig, int)}.
      */
-    public static long arenaBytes(ModelStats stats, int batch) {
-        return (long) (stats.trainingFloats() * (double) batch * 4 * 1.3) + stats.params() * 4 * 6 + (512L << 20);
+    public static ArenaPlan arenaPlan(BenchConfig bc) {
+        AllocationCount c = AllocationCount.of(be -> new StepRig(be, bc));
+        return new ArenaPlan("bench --config " + bc.name() + " at batch " + bc.batch(), c.arenaBytes(),
+                GpuMemoryPlan.libraryMarginBytes(bc.model(), bc.batch()));
     }
 
     /**

@@ -13,6 +13,7 @@ import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.sample.ImageGrid;
 import org.pixelcnn.sample.NpyWriter;
 import org.pixelcnn.sample.Sampler;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -36,7 +37,9 @@ import java.util.concurrent.Callable;
  * {@code --seed}, so the same seed and batch size give bit-identical images. Class-conditional
  * models get labels 0, 1, ..., K-1, 0, ... in image order (train.py's y_sample) unless
  * {@code --label} fixes one class. Writes the images as a PNG grid (utils/plotting.py img_tile:
- * square grid, 1-pixel black borders) and, with {@code --uint8}, as a uint8 NHWC .npy array.
+ * square grid, 1-pixel white borders as train.py's border_color=1.0) and, with {@code --uint8}, as a uint8 NHWC .npy array. On CUDA the
+ * device arena is sized from the sampler's networks ({@link GpuMemoryPlan#sampling}); a GPU without that
+ * much free memory gives a one-line error (exit 2).
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw images from a checkpoint (Polyak-averaged parameters, one network pass per pixel) and write them as a PNG grid.")
@@ -93,7 +96,7 @@ public final class SampleCommand implements Callable<Integer> {
             String be = backend.resolve();
             long start = System.nanoTime();
             byte[] images;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.sampling(m, b), "use a smaller --batch")) {
                 PixelCnnPP model = new PixelCnnPP(backendImpl, m, b, false);
                 ckpt.loadInto(backendImpl, model, raw);
                 images = draw(new Sampler(backendImpl, model), m, b, labels);

@@ -18,6 +18,7 @@ import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.io.BitsHeatmap;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -123,8 +124,9 @@ public final class ScoreCommand implements Callable<Integer> {
             int b = Math.min(set.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
             String be = backend.resolve();
             Summary s;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
-                boolean subpixels = perPixel != null || heatmap != null;
+            boolean subpixels = perPixel != null || heatmap != null;
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.evaluation("score", m, b, subpixels),
+                    "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b, subpixels);
                 ckpt.loadInto(backendImpl, ev.model(), raw);
                 s = run(ev, src, m);
