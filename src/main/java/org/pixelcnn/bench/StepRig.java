@@ -1,13 +1,15 @@
 package org.pixelcnn.bench;
 
 import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.cuda.ArenaPlan;
 import org.pixelcnn.sample.PixelDraw;
+import org.pixelcnn.model.AllocationCount;
 import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.ModelStats;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.backend.AdamPolyak;
 import org.pixelcnn.sample.CachedSampler;
 import org.pixelcnn.sample.Sampler;
+import org.pixelcnn.train.GpuMemoryPlan;
 import org.pixelcnn.train.Replica;
 import org.pixelcnn.train.TrainStep;
 
@@ -62,15 +64,19 @@ public final class StepRig {
     }
 
     /**
-     * Device bytes to reserve for a rig (the CUDA arena): activations and gradients of the whole batch
-     * plus six parameter-sized blocks (values, gradients, Adam m and v, Polyak averages, slack), 30%
-     * margin on the activations and 512 MiB for cuDNN / cuBLAS workspaces; and for the samplers, about
-     * 2.5 times the training activations: the naive sampler's cropped eval networks (rows 4, 8, ..., H-4:
-     * 3.5 eval networks of half the training floats) and the cached sampler's caches (one eval network),
-     * plus seven parameter copies for the cropped networks.
+     * The CUDA arena of a rig: everything the rig allocates (the replica's network, gradients, Adam moments,
+     * Polyak averages, the sampling uniforms) and both samplers on it (the cached sampler's caches, the naive
+     * sampler's top-rows networks), counted on the planning backend ({@link AllocationCount}), plus the
+     * cuDNN / cuBLAS margin of {@link GpuMemoryPlan#libraryMarginBytes(ModelConfig, int)}.
      */
-    public static long arenaBytes(ModelStats stats, int batch) {
-        return (long) (stats.trainingFloats() * (double) batch * 4 * (1.3 + 2.5)) + stats.params() * 4 * 14 + (512L << 20);
+    public static ArenaPlan arenaPlan(BenchConfig bc) {
+        AllocationCount c = AllocationCount.of(be -> {
+            StepRig rig = new StepRig(be, bc);
+            rig.cachedSampler();
+            rig.naiveSampler();
+        });
+        return new ArenaPlan("bench --config " + bc.name() + " at batch " + bc.batch(), c.arenaBytes(),
+                GpuMemoryPlan.libraryMarginBytes(bc.model(), bc.batch()));
     }
 
     /**

@@ -95,10 +95,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The arena is sized from the model ({@link StepRig#arenaBytes}); GPU 0 of the visible ones. */
+    /** The arena is sized from the rig itself ({@link StepRig#arenaPlan}); GPU 0 of the visible ones. */
     private BenchReport runCuda(BenchConfig bc, Precision p, int nSteps, int nWarmup) {
-        long arena = StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch());
-        try (Backend be = Backends.create("cuda", 0, 1, p, arena)) {
+        try (Backend be = Backends.create("cuda", p, StepRig.arenaPlan(bc), "use a smaller --batch")) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
             Backend.Memory m = be.memory();
             return new BenchReport(r, m.device(), p, 0, m.peakBytes(), m.capacityBytes());

@@ -16,6 +16,7 @@ import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -34,7 +35,8 @@ import java.util.concurrent.Callable;
  * ({@link Evaluator}). The network is rebuilt from the checkpoint's configuration; the data set
  * ({@code --data_set}, by default the one the checkpoint was trained on) must have its image shape.
  * With the trainer's batch size (the default) the figure equals the trainer's test bits/dim for the
- * same parameters.
+ * same parameters. On CUDA the device arena is sized from the eval network itself
+ * ({@link GpuMemoryPlan#eval}); a GPU without that much free memory gives a one-line error (exit 2).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Test bits/dim of a checkpoint over the whole test split (Polyak-averaged parameters, dropout off).")
@@ -78,7 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
             int b = Math.min(test.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
             String be = backend.resolve();
             double bits;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.eval(m, b), "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b);
                 ckpt.loadInto(backendImpl, ev.model(), raw);
                 bits = evaluate(ev, test, kind, be);
@@ -115,9 +117,7 @@ public final class EvalCommand implements Callable<Integer> {
                     + " but the model in " + file + " expects " + m.height() + "x" + m.width() + "x" + m.channels());
         if (test.count() == 0) throw new BadInputException(test.source() + ": the test split has no images");
         if (m.numClasses() > 0) {
-            String names = org.pixelcnn.data.sets.DataIdentity.classNamesDifference(ckpt.info().classNames(), ds.classNames());
-            if (names != null)
-                throw new BadInputException(ds.where() + ": its classes are not those the class-conditional model in " + file + " was trained on: " + names);
+            ckpt.requireClassesOf(ds);
             if (!test.hasLabels())
                 throw new BadInputException(test.source() + ": has no labels but the model in " + file + " is class-conditional");
             if (test.labelBound() > m.numClasses())

@@ -16,6 +16,7 @@ import org.pixelcnn.sample.ImageSampler;
 import org.pixelcnn.sample.NpyWriter;
 import org.pixelcnn.sample.PrefixImages;
 import org.pixelcnn.sample.Sampler;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -48,8 +49,11 @@ import java.util.concurrent.Callable;
  * (utils/plotting.py img_tile: square grid, 1-pixel white borders) and, with {@code --uint8}, as a uint8
  * NHWC .npy array. A progress bar (images done, images/s, ETA) on a terminal.
  *
- * <p>Errors: bad flag values and combinations, a missing or unreadable checkpoint or prefix file, are one
- * line and exit code 2 ({@link BadInputException}).
+ * <p>On CUDA the device arena is sized from the chosen sampler's buffers ({@link GpuMemoryPlan#sampling}: the
+ * cached sampler's caches and its network of one image, or the naive sampler's networks).
+ *
+ * <p>Errors: bad flag values and combinations, a missing or unreadable checkpoint or prefix file, a GPU
+ * without the memory the plan needs, are one line and exit code 2 ({@link BadInputException}).
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw images from a checkpoint (Polyak-averaged parameters) and write them as a PNG grid; or complete the top rows of given images.")
@@ -122,8 +126,9 @@ public final class SampleCommand implements Callable<Integer> {
             String be = backend.resolve();
             long t0 = System.nanoTime();
             byte[] images;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), arenaBytes(m, b))) {
-                images = draw(sampler(backendImpl, ckpt, m, b), m, n, labels, kept, start);
+            boolean cached = method.equals("cached");
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.sampling(m, b, cached), "use a smaller --batch")) {
+                images = draw(sampler(backendImpl, ckpt, m, b, cached), m, n, labels, kept, start);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             int cols = perClass != null ? perClass : 0; // 0: img_tile's square grid
@@ -163,23 +168,8 @@ public final class SampleCommand implements Callable<Integer> {
         return perClass * m.numClasses();
     }
 
-    /**
-     * Device bytes for a CUDA backend (ignored on the CPU): the naive sampler's eval network of b images and
-     * its cropped copies (4.5 networks, each about half the training floats an image) and eight parameter
-     * blocks; the cached sampler's network of one image and its caches (measured 0.12 of the training
-     * floats an image for the default model; a quarter here) and three parameter blocks (values, W, the
-     * transposed deconvolution weights); 1 GiB for cuDNN, cuBLAS and scratch; at least 4 GiB.
-     */
-    private long arenaBytes(ModelConfig m, int b) {
-        org.pixelcnn.model.ModelStats stats = org.pixelcnn.model.ModelStats.of(m);
-        boolean cached = method.equals("cached");
-        double floats = stats.trainingFloats() * (cached ? 0.5 + 0.25 * b : 2.5 * b) + stats.params() * (cached ? 3.0 : 9.0);
-        return Math.max(4L << 30, (long) (4 * floats) + (1L << 30));
-    }
-
     /** The model with the checkpoint's parameters and the sampler of --method (cached: the model at batch 1 holds graph and weights only). */
-    private ImageSampler sampler(Backend be, LoadedCheckpoint ckpt, ModelConfig m, int b) {
-        boolean cached = method.equals("cached");
+    private ImageSampler sampler(Backend be, LoadedCheckpoint ckpt, ModelConfig m, int b, boolean cached) {
         PixelCnnPP model = new PixelCnnPP(be, m, cached ? 1 : b, false);
         ckpt.loadInto(be, model, raw);
         return cached ? new CachedSampler(be, model, b) : new Sampler(be, model);

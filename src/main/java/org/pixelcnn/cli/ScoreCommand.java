@@ -18,6 +18,7 @@ import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.io.BitsHeatmap;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,8 +83,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--heatmap_count", defaultValue = "16", paramLabel = "N", description = "Images in the heat map (default ${DEFAULT-VALUE})")
     int heatmapCount;
 
-    @Option(names = "--label", paramLabel = "K", description = "Class of every image of --images (class-conditional models only)")
-    Integer label;
+    @Option(names = "--label", paramLabel = "K", description = "Class of every image of --images, by index or by name (class-conditional models only)")
+    String label;
 
     @Option(names = "--raw", description = "Score with the raw parameters instead of the Polyak averages")
     boolean raw;
@@ -123,8 +124,9 @@ public final class ScoreCommand implements Callable<Integer> {
             int b = Math.min(set.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
             String be = backend.resolve();
             Summary s;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
-                boolean subpixels = perPixel != null || heatmap != null;
+            boolean subpixels = perPixel != null || heatmap != null;
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.evaluation("score", m, b, subpixels),
+                    "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b, subpixels);
                 ckpt.loadInto(backendImpl, ev.model(), raw);
                 s = run(ev, src, m);
@@ -143,13 +145,12 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new BadInputException("--images: " + ckpt.file() + " holds a class-conditional model; give the images' class with --label K");
         if (m.numClasses() == 0 && label != null)
             throw new BadInputException("--label: " + ckpt.file() + " holds an unconditional model (trained without --class_conditional)");
-        if (label != null && (label < 0 || label >= m.numClasses()))
-            throw new BadInputException("--label " + label + ": " + ckpt.file() + " holds a model of " + m.numClasses() + " classes (0.." + (m.numClasses() - 1) + ")");
+        int fixed = label == null ? -1 : ckpt.classIndex(label, m.numClasses());
         UserImages u = UserImages.load(images);
         ImageSet set = u.images();
         if (label != null) {
             int[] y = new int[set.count()];
-            java.util.Arrays.fill(y, label);
+            java.util.Arrays.fill(y, fixed);
             ImageSet labelled = ImageSet.allocate(set.source(), set.count(), set.height(), set.width(), set.channels(), y);
             byte[] one = new byte[set.imageBytes()];
             for (int i = 0; i < set.count(); i++) {
@@ -170,6 +171,7 @@ public final class ScoreCommand implements Callable<Integer> {
         ImageSet set = split.equals("train") ? ds.train() : ds.test();
         if (set.count() == 0) throw new BadInputException(set.source() + ": the " + split + " split has no images");
         if (m.numClasses() > 0) {
+            ckpt.requireClassesOf(ds);
             if (!set.hasLabels()) throw new BadInputException(set.source() + ": has no labels but the model in " + ckpt.file() + " is class-conditional");
             if (set.labelBound() > m.numClasses())
                 throw new BadInputException(set.source() + ": has labels up to " + (set.labelBound() - 1) + " but the model in " + ckpt.file()

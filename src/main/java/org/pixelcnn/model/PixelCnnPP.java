@@ -46,6 +46,22 @@ public final class PixelCnnPP {
      * @param train also allocate gradients (training, gradient checks)
      */
     public PixelCnnPP(Backend be, ModelConfig config, int batch, boolean train) {
+        this(be, config, batch, train, null);
+    }
+
+    /**
+     * An evaluation network (no gradients) for {@code config}, which may differ from {@code owner}'s only in
+     * the image size, that shares {@code owner}'s parameter block and one-hot classes buffer (nothing of them
+     * is allocated or copied: a change to the owner's parameters or classes is seen here). Same batch and
+     * backend as the owner. Used by the sampler for its top-rows networks.
+     *
+     * @throws IllegalArgumentException if the parameter layouts differ (another nr_filters, channels...)
+     */
+    public static PixelCnnPP sharingParameters(ModelConfig config, PixelCnnPP owner) {
+        return new PixelCnnPP(owner.be, config, owner.batch, false, owner);
+    }
+
+    private PixelCnnPP(Backend be, ModelConfig config, int batch, boolean train, PixelCnnPP owner) {
         this.be = be;
         this.config = config;
         this.batch = batch;
@@ -53,7 +69,9 @@ public final class PixelCnnPP {
         int n = batch, hh = config.height(), ww = config.width(), c = config.channels(), fch = config.nrFilters();
         int r = config.nrResnet();
         x = act(n, hh, ww, c);
-        h = config.numClasses() > 0 ? be.alloc((long) n * config.numClasses()) : null;
+        if (owner != null && owner.config.numClasses() != config.numClasses())
+            throw new IllegalArgumentException("classes differ: " + config.numClasses() + " vs the owner's " + owner.config.numClasses());
+        h = config.numClasses() > 0 ? (owner != null ? owner.h : be.alloc((long) n * config.numClasses())) : null;
 
         // ////////// up pass ////////
         Activation xPad = add(new Node.ConcatOnes(x, act(n, hh, ww, c + 1)));
@@ -91,7 +109,8 @@ public final class PixelCnnPP {
 
         Activation e = elu(ul);
         out = nin(e, config.outputChannels());
-        params.allocate(be, train);
+        if (owner != null) params.share(owner.params);
+        else params.allocate(be, train);
         hostX = new float[Math.toIntExact(x.size())];
         hostH = h != null ? new float[n * config.numClasses()] : null;
     }

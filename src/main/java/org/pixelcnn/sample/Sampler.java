@@ -18,9 +18,10 @@ import java.util.function.IntConsumer;
  *
  * <p>The network is causal in rows (every layer pads on top only and looks up and left), so the
  * outputs of rows [0, h') depend only on input rows [0, h'). Positions of row y are therefore
- * computed by a copy of the network built for the top h' = 4 ceil((y+1)/4) rows (same parameters):
- * the same outputs as the full network (the tests compare them bit for bit with one teacher-forced
- * pass), at about half the cost of running all H rows for every pixel.
+ * computed by a copy of the network built for the top h' = 4 ceil((y+1)/4) rows, which shares the
+ * full network's parameter block and classes ({@link PixelCnnPP#sharingParameters}: one parameter block in
+ * device memory, nothing copied per batch): the same outputs as the full network (the tests compare them
+ * with one teacher-forced pass), at about half the cost of running all H rows for every pixel.
  */
 public final class Sampler implements ImageSampler {
     /**
@@ -56,7 +57,7 @@ public final class Sampler implements ImageSampler {
         for (int k = 0; k < tops.length; k++) {
             ModelConfig top = new ModelConfig(c.nrResnet(), c.nrFilters(), c.nrLogisticMix(), c.nonlinearity(), 4 * (k + 1),
                     c.width(), c.channels(), c.numClasses(), c.dropoutP());
-            tops[k] = new PixelCnnPP(be, top, model.batch, false);
+            tops[k] = PixelCnnPP.sharingParameters(top, model);
         }
     }
 
@@ -112,16 +113,12 @@ public final class Sampler implements ImageSampler {
     }
 
     /**
-     * Sets the classes (labels, length batch; ignored for unconditional models) and copies the model's
-     * parameters and classes into the cropped networks: what {@link #continueFrom} does before its first position.
+     * Sets the classes (labels, length batch; ignored for unconditional models), which the cropped networks
+     * share with the model: what {@link #continueFrom} does before its first position.
      */
     public void prepare(int[] labels) {
         ModelConfig c = model.config;
-        if (c.numClasses() > 0) model.loadLabels(labels);
-        for (PixelCnnPP top : tops) {
-            be.copy(model.params().values(), top.params().values());
-            if (c.numClasses() > 0) be.copy(model.classes(), top.classes());
-        }
+        if (c.numClasses() > 0) model.loadLabels(labels); // the top-rows networks share these classes and the parameters
     }
 
     /**

@@ -28,22 +28,33 @@ public final class SamplerParity {
 
     private final Backend ref, dut;
     private final long seed;
+    private final StickyGuard guard;
 
-    public SamplerParity(Backend ref, Backend dut, long seed) {
+    /** @param guard told about every failure; once it has stopped the run, no further check runs */
+    public SamplerParity(Backend ref, Backend dut, long seed, StickyGuard guard) {
         this.ref = ref;
         this.dut = dut;
         this.seed = seed;
+        this.guard = guard;
+    }
+
+    /** Checks that never stop (two CPU backends in tests). */
+    public SamplerParity(Backend ref, Backend dut, long seed) {
+        this(ref, dut, seed, StickyGuard.never());
     }
 
     private interface Check {
         double run();
     }
 
-    private static Result check(String op, String shape, double bound, Check c) {
+    /** Runs one check into out, unless a sticky error has stopped the run. */
+    private void check(List<Result> out, String op, String shape, double bound, Check c) {
+        if (guard.stopped()) return;
         try {
-            return new Result(op, shape, c.run(), bound, null);
+            out.add(new Result(op, shape, c.run(), bound, null));
         } catch (RuntimeException | Error e) {
-            return new Result(op, shape, Double.NaN, bound, Parity.describe(e));
+            guard.failed(e);
+            out.add(new Result(op, shape, Double.NaN, bound, Parity.describe(e)));
         }
     }
 
@@ -78,6 +89,7 @@ public final class SamplerParity {
      */
     public List<Result> compare(ModelConfig cfg, int n, double modelBound, boolean pixels) {
         List<Result> out = new ArrayList<>();
+        if (guard.stopped()) return out;
         long refMark = Parity.mark(ref), dutMark = Parity.mark(dut);
         String shape = String.format("%dx%dx%dx%d r%d f%d M%d K%d", n, cfg.height(), cfg.width(), cfg.channels(), cfg.nrResnet(),
                 cfg.nrFilters(), cfg.nrLogisticMix(), cfg.numClasses());
@@ -98,7 +110,7 @@ public final class SamplerParity {
                 for (int i = 0; i < n; i++) System.arraycopy(at, i * pc, seen, (i * positions + pos) * pc, pc);
             });
             byte[] images = cached.sample(seed + 5, y);
-            out.add(check("cached sampler vs teacher forcing", shape, modelBound, () -> {
+            check(out, "cached sampler vs teacher forcing", shape, modelBound, () -> {
                 // teacher forcing on the float samples the sampler conditioned on (their bytes are rounded)
                 float[] floats = cached.lastImages();
                 dut.upload(floats, 0, d.input().value, 0, floats.length);
@@ -107,19 +119,20 @@ public final class SamplerParity {
                 float[] teacher = new float[(int) d.output().size()];
                 dut.download(d.output().value, 0, teacher, 0, teacher.length);
                 return Parity.relativeError(teacher, seen);
-            }));
+            });
             if (pixels) {
-                out.add(check("cached vs naive sampler pixels", shape, PIXEL_BOUND, () -> {
+                check(out, "cached vs naive sampler pixels", shape, PIXEL_BOUND, () -> {
                     cached.observe(null);
                     byte[] naive = new Sampler(dut, d).sample(seed + 5, y);
                     return farApart(images, naive);
-                }));
-                out.add(check("cached sampler pixels dut vs ref", shape, PIXEL_BOUND, () -> {
+                });
+                check(out, "cached sampler pixels dut vs ref", shape, PIXEL_BOUND, () -> {
                     PixelCnnPP r = model(ref, cfg, n);
                     return farApart(new CachedSampler(ref, r, n).sample(seed + 5, y), images);
-                }));
+                });
             }
         } catch (RuntimeException | Error e) {
+            guard.failed(e);
             out.add(new Result("cached sampler setup", shape, Double.NaN, modelBound, Parity.describe(e)));
         } finally {
             Parity.release(ref, refMark);

@@ -85,25 +85,28 @@ final class RunFolder {
     /**
      * What keeps a checkpoint's run from continuing as this configuration and data set, in one line, or null
      * when it may. Refused: another model (any flag), batch size or replica count (the data order is counted
-     * in batches: from a checkpoint of step 0, an imported or just-initialised one that has consumed no data,
-     * they may change), seed, or data set (kind, sizes, class names, content). Learning-rate settings may
-     * change: the caller says so.
-     *
-     * @param step the checkpoint's optimiser step
+     * in batches), seed, or data set (kind, sizes, class names, content). Learning-rate settings may change:
+     * the caller says so. A checkpoint without a run id (an imported model, or one of an older version) only
+     * needs the same network: the run that continues it takes its own batch layout, seed and data.
      */
-    static String resumeDifference(TrainingCheckpoint.RunInfo saved, TrainConfig cfg, DataIdentity data, long step) {
+    static String resumeDifference(TrainingCheckpoint.RunInfo saved, TrainConfig cfg, DataIdentity data) {
         ModelConfig a = saved.model(), b = cfg.model();
+        boolean imported = saved.runId() == null;
         if (a.nrResnet() != b.nrResnet()) return "--nr_resnet " + b.nrResnet() + " differs from the run's " + a.nrResnet();
         if (a.nrFilters() != b.nrFilters()) return "--nr_filters " + b.nrFilters() + " differs from the run's " + a.nrFilters();
         if (a.nrLogisticMix() != b.nrLogisticMix()) return "--nr_logistic_mix " + b.nrLogisticMix() + " differs from the run's " + a.nrLogisticMix();
         if (a.nonlinearity() != b.nonlinearity())
             return "--resnet_nonlinearity " + b.nonlinearity().flag() + " differs from the run's " + a.nonlinearity().flag();
-        if (a.dropoutP() != b.dropoutP()) return "--dropout_p " + b.dropoutP() + " differs from the run's " + a.dropoutP();
         if ((a.numClasses() > 0) != (b.numClasses() > 0))
             return (b.numClasses() > 0 ? "--class_conditional is given" : "--class_conditional is missing") + ", the run was "
                     + (a.numClasses() > 0 ? "" : "not ") + "class-conditional";
-        if (step > 0 && saved.batchSize() != cfg.batchSize()) return "--batch_size " + cfg.batchSize() + " differs from the run's " + saved.batchSize();
-        if (step > 0 && saved.replicas() != cfg.replicas()) return "--nr_gpu " + cfg.replicas() + " differs from the run's " + saved.replicas();
+        if (imported)
+            return a.height() != b.height() || a.width() != b.width() || a.channels() != b.channels() || a.numClasses() != b.numClasses()
+                    ? "the data set's images are " + b.height() + "x" + b.width() + "x" + b.channels() + ", the model's " + a.height() + "x"
+                    + a.width() + "x" + a.channels() : null;
+        if (a.dropoutP() != b.dropoutP()) return "--dropout_p " + b.dropoutP() + " differs from the run's " + a.dropoutP();
+        if (saved.batchSize() != cfg.batchSize()) return "--batch_size " + cfg.batchSize() + " differs from the run's " + saved.batchSize();
+        if (saved.replicas() != cfg.replicas()) return "--nr_gpu " + cfg.replicas() + " differs from the run's " + saved.replicas();
         if (saved.seed() != cfg.seed()) return "--seed " + cfg.seed() + " differs from the run's " + saved.seed();
         if (saved.data() != null) {
             String d = saved.data().difference(data);

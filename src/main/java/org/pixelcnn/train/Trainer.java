@@ -150,7 +150,7 @@ public final class Trainer implements AutoCloseable {
         DataIdentity identity = data.identity();
         TrainingCheckpoint.RunInfo saved = resumeFrom == null ? null : RunFolder.runInfo(resumeFrom);
         if (saved != null) {
-            String diff = RunFolder.resumeDifference(saved, cfg, identity, Checkpoint.stepOf(resumeFrom));
+            String diff = RunFolder.resumeDifference(saved, cfg, identity);
             if (diff != null)
                 throw new BadInputException(resumeFrom + ": cannot resume this run: " + diff + "; resume with the run's settings and data,"
                         + " or start a new run from its parameters with --init_from " + resumeFrom + " and another --save_dir");
@@ -342,6 +342,9 @@ public final class Trainer implements AutoCloseable {
                 r.be.upload(vv, 0, r.adamV, 0, vv.length);
             }
             long[] rng = reader.rngState();
+            boolean imported = TrainingCheckpoint.RunInfo.fromJson(reader.configJson(), reader.path()).runId() == null;
+            if (imported && reader.step() == 0 && rng.length == 3 && rng[1] == 0 && rng[2] == 0)
+                rng = new long[]{cfg.seed(), 0, 0}; // an imported model at step 0: the data order starts afresh with this run's seed
             if (rng.length != 3 || rng[0] != cfg.seed())
                 throw new BadInputException(reader.path() + ": its data-order state was written with another --seed or format; resume with --seed " + (rng.length > 0 ? rng[0] : "?"));
             step = reader.step();

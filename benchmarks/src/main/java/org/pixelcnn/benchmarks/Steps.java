@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.bench.StepRig;
-import org.pixelcnn.model.ModelStats;
 
 /**
  * Whole steps of the model of {@code shapes} ({@link BenchConfig}: D = the default model at batch 16,
@@ -54,7 +53,7 @@ public class Steps {
     @Setup(Level.Trial)
     public void setup() {
         BenchConfig bc = BenchConfig.named(shapes, batch > 0 ? batch : null);
-        be = BenchBackend.open(backend, StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch()));
+        be = BenchBackend.open(backend, StepRig.arenaPlan(bc).estimateBytes());
         if (be == null) return;
         rig = new StepRig(be, bc);
         be.synchronize();
