@@ -6,6 +6,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
 import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CheckpointOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
@@ -47,9 +48,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions weights;
 
     @Option(names = "--count", defaultValue = "16", description = "Images to draw (default ${DEFAULT-VALUE})")
     int count;
@@ -62,9 +62,6 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "PNG", description = "The PNG grid to write")
     Path out;
-
-    @Option(names = "--raw", description = "Sample with the raw parameters instead of the Polyak averages")
-    boolean raw;
 
     @Option(names = "--uint8", paramLabel = "NPY", description = "Also write the images as a uint8 NHWC numpy array (.npy)")
     Path uint8;
@@ -90,7 +87,7 @@ public final class SampleCommand implements Callable<Integer> {
         int b = Math.min(count, batch == null ? 16 : batch);
         requireFolder(out);
         if (uint8 != null) requireFolder(uint8);
-        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(weights.path())) {
             ModelConfig m = ckpt.info().model();
             int[] labels = labels(ckpt, m);
             String be = backend.resolve();
@@ -98,7 +95,7 @@ public final class SampleCommand implements Callable<Integer> {
             byte[] images;
             try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.sampling(m, b), "use a smaller --batch")) {
                 PixelCnnPP model = new PixelCnnPP(backendImpl, m, b, false);
-                ckpt.loadInto(backendImpl, model, raw);
+                ckpt.loadInto(backendImpl, model, weights.raw());
                 images = draw(new Sampler(backendImpl, model), m, b, labels);
             }
             double secs = (System.nanoTime() - start) / 1e9;
@@ -106,7 +103,7 @@ public final class SampleCommand implements Callable<Integer> {
             if (uint8 != null) NpyWriter.writeUint8(uint8, images, new long[] {count, m.height(), m.width(), m.channels()});
             PrintWriter w = spec.commandLine().getOut();
             w.printf(Locale.ROOT, "sampled %d images of %dx%dx%d from %s (step %d, %s parameters, seed %d, backend %s) in %.1f s: %s%s%n",
-                    count, m.height(), m.width(), m.channels(), ckpt.file(), ckpt.step(), LoadedCheckpoint.describe(raw), seed, be, secs,
+                    count, m.height(), m.width(), m.channels(), ckpt.file(), ckpt.step(), LoadedCheckpoint.describe(weights.raw()), seed, be, secs,
                     out, uint8 == null ? "" : ", " + uint8);
             w.flush();
         }
