@@ -11,6 +11,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CheckpointOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.BadInputException;
@@ -44,15 +45,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions weights;
 
     @Mixin
     DataOptions data;
-
-    @Option(names = "--raw", description = "Evaluate the raw parameters instead of the Polyak averages")
-    boolean raw;
 
     @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
     Integer batch;
@@ -69,7 +66,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batch != null && batch < 1) throw new BadInputException("--batch must be >= 1, not " + batch);
-        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(weights.path())) {
             ModelConfig m = ckpt.info().model();
             if (data.name() == null && ckpt.info().dataSet() == null)
                 throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set");
@@ -82,7 +79,7 @@ public final class EvalCommand implements Callable<Integer> {
             double bits;
             try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.eval(m, b), "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b);
-                ckpt.loadInto(backendImpl, ev.model(), raw);
+                ckpt.loadInto(backendImpl, ev.model(), weights.raw());
                 bits = evaluate(ev, test, kind, be);
             }
             print(kind, ds, ckpt, bits, be);
@@ -99,7 +96,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (!terminal) {
             PrintWriter err = spec.commandLine().getErr();
             err.printf(Locale.ROOT, "evaluating test bits/dim on the %d %s test images (%s parameters, dropout off, backend %s)%n",
-                    test.count(), kind.flag(), LoadedCheckpoint.describe(raw), be);
+                    test.count(), kind.flag(), LoadedCheckpoint.describe(weights.raw()), be);
             err.flush();
             return ev.bitsPerDim(test);
         }
@@ -135,13 +132,13 @@ public final class EvalCommand implements Callable<Integer> {
             o.addProperty("images", images);
             o.addProperty("checkpoint", ckpt.file().toString());
             o.addProperty("step", ckpt.step());
-            o.addProperty("parameters", raw ? "raw" : "ema");
+            o.addProperty("parameters", weights.raw() ? "raw" : "ema");
             o.addProperty("data_set", kind.flag());
             o.addProperty("backend", be);
             w.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(o));
         } else {
             w.printf(Locale.ROOT, "test bits/dim %.6f (%d %s test images, %s parameters of %s, step %d, backend %s)%n",
-                    bits, images, kind.flag(), LoadedCheckpoint.describe(raw), ckpt.file(), ckpt.step(), be);
+                    bits, images, kind.flag(), LoadedCheckpoint.describe(weights.raw()), ckpt.file(), ckpt.step(), be);
         }
         w.flush();
     }

@@ -6,6 +6,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Backends;
 import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CheckpointOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
@@ -61,9 +62,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions weights;
 
     @Option(names = "--count", paramLabel = "N", description = "Images to draw (default 16; with --per_class: N per class times the classes)")
     Integer count;
@@ -91,9 +91,6 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "PNG", description = "The PNG grid to write")
     Path out;
 
-    @Option(names = "--raw", description = "Sample with the raw parameters instead of the Polyak averages")
-    boolean raw;
-
     @Option(names = "--uint8", paramLabel = "NPY", description = "Also write the images as a uint8 NHWC numpy array (.npy)")
     Path uint8;
 
@@ -114,7 +111,7 @@ public final class SampleCommand implements Callable<Integer> {
         checkFlags();
         requireFolder(out);
         if (uint8 != null) requireFolder(uint8);
-        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(weights.path())) {
             ModelConfig m = ckpt.info().model();
             int n = perClass != null ? perClassCount(ckpt, m) : count == null ? 16 : count;
             int[] labels = labels(ckpt, m, n);
@@ -137,7 +134,7 @@ public final class SampleCommand implements Callable<Integer> {
             PrintWriter w = spec.commandLine().getOut();
             String what = prefix == null ? "sampled " + n + " images" : "completed " + n + " images (top " + rows + " rows of " + prefix + " kept)";
             w.printf(Locale.ROOT, "%s of %dx%dx%d from %s (step %d, %s parameters, seed %d, %s sampler, backend %s) in %.1f s (%.3g images/s): %s%s%n",
-                    what, m.height(), m.width(), m.channels(), ckpt.file(), ckpt.step(), LoadedCheckpoint.describe(raw), seed, method, be, secs,
+                    what, m.height(), m.width(), m.channels(), ckpt.file(), ckpt.step(), LoadedCheckpoint.describe(weights.raw()), seed, method, be, secs,
                     n / secs, out, uint8 == null ? "" : ", " + uint8);
             w.flush();
         }
@@ -171,7 +168,7 @@ public final class SampleCommand implements Callable<Integer> {
     /** The model with the checkpoint's parameters and the sampler of --method (cached: the model at batch 1 holds graph and weights only). */
     private ImageSampler sampler(Backend be, LoadedCheckpoint ckpt, ModelConfig m, int b, boolean cached) {
         PixelCnnPP model = new PixelCnnPP(be, m, cached ? 1 : b, false);
-        ckpt.loadInto(be, model, raw);
+        ckpt.loadInto(be, model, weights.raw());
         return cached ? new CachedSampler(be, model, b) : new Sampler(be, model);
     }
 

@@ -11,6 +11,7 @@ import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
 import org.pixelcnn.data.sets.UserImages;
 import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CheckpointOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.AtomicOutput;
@@ -58,9 +59,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions weights;
 
     @Mixin
     DataOptions data;
@@ -86,9 +86,6 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--label", paramLabel = "K", description = "Class of every image of --images, by index or by name (class-conditional models only)")
     String label;
 
-    @Option(names = "--raw", description = "Score with the raw parameters instead of the Polyak averages")
-    boolean raw;
-
     @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
     Integer batch;
 
@@ -113,7 +110,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (!progress.equals("auto") && !progress.equals("on") && !progress.equals("off"))
             throw new BadInputException("--progress must be auto, on or off, not '" + progress + "'");
         if (images != null && data.name() != null) throw new BadInputException("--images and --data_set: give one of them, not both");
-        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(weights.path())) {
             ModelConfig m = ckpt.info().model();
             Source src = images != null ? images(m, ckpt) : dataSet(m, ckpt);
             ImageSet set = src.set();
@@ -128,12 +125,12 @@ public final class ScoreCommand implements Callable<Integer> {
             try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.evaluation("score", m, b, subpixels),
                     "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b, subpixels);
-                ckpt.loadInto(backendImpl, ev.model(), raw);
+                ckpt.loadInto(backendImpl, ev.model(), weights.raw());
                 s = run(ev, src, m);
             }
             PrintWriter w = spec.commandLine().getOut();
             w.printf(Locale.ROOT, "scored %d images (%s) with the %s parameters of %s (step %d, backend %s): bits/dim mean %.6f, min %.6f (index %d), max %.6f (index %d)%n",
-                    set.count(), src.what(), LoadedCheckpoint.describe(raw), ckpt.file(), ckpt.step(), be, s.sum / set.count(), s.min, s.argMin, s.max, s.argMax);
+                    set.count(), src.what(), LoadedCheckpoint.describe(weights.raw()), ckpt.file(), ckpt.step(), be, s.sum / set.count(), s.min, s.argMin, s.max, s.argMax);
             w.printf("wrote %s%s%s%n", out, perPixel == null ? "" : ", " + perPixel, heatmap == null ? "" : ", " + heatmap);
             w.flush();
         }

@@ -225,9 +225,9 @@ class ImportScoreTest {
         assertEquals(0, trainSplit.code(), trainSplit.err());
         assertEquals(17, Files.readAllLines(train).size());
 
-        // a resume takes the run's settings: import records batch 16 on one replica (the train defaults)
+        // an imported model (no run id) resumes with this run's own batch layout and seed: only the network must match
         CliRun resumed = CliRun.run("train", "--data_set", "mnist", "--data_dir", data.toString(), "--save_dir", save.toString(), "--load_params",
-                "--nr_resnet", "1", "--nr_filters", "6", "--nr_logistic_mix", "2", "--batch_size", "16", "--init_batch_size", "16",
+                "--nr_resnet", "1", "--nr_filters", "6", "--nr_logistic_mix", "2", "--batch_size", "4", "--init_batch_size", "4",
                 "--max_steps", "2", "--backend", "cpu", "--progress", "off");
         assertEquals(0, resumed.code(), resumed.err());
         // resumed from the imported parameters, not initialised anew: two Adam steps of learning rate
