@@ -171,7 +171,8 @@ for p in ("tf32", "fp32", "cpu"):
     if o:
         frac = o.get("train_fraction_of_peak")
         print(f"ours {p}: train {o['train_images_per_s']:.1f} images/s (step {o['step_seconds_median']*1e3:.1f} ms), sample "
-              f"{o['sample_images_per_s']:.3f} images/s, {o['train_gflop_per_s']/1e3:.1f} TFLOP/s"
+              f"{o['sample_images_per_s']:.3f} images/s (cached; naive {o.get('sample_naive_images_per_s', float('nan')):.4f}, "
+              f"cached / naive {o.get('sample_cached_over_naive', float('nan')):.1f}), {o['train_gflop_per_s']/1e3:.1f} TFLOP/s"
               + (f" = {frac:.3f} of the {o['peak_tflop_per_s']:.1f} TFLOP/s dense {p} peak" if frac is not None else "")
               + (f", arena peak {o['arena_peak_bytes']/2**30:.2f} GiB of {o['arena_bytes']/2**30:.2f} GiB" if o.get("arena_peak_bytes") else ""))
     if q:
