@@ -8,7 +8,7 @@ import java.nio.FloatBuffer;
  * The position-major window gathers of the cached sampler on the CPU (Backend.gatherWindows,
  * gatherWindowsTransposed, transposeTaps): im2col for a run of output positions, read from a cache laid
  * out [h, w, n, c] so that all images of one position are contiguous. Pure copies (and zeros): the
- * results are exact. The CUDA twins are in src/main/cuda/windows.cu; selftest's OpCases compare them.
+ * results are exact. The reference for the other backends' versions (selftest's OpCases compare them).
  */
 final class CpuWindows {
     /** Floats per parallel chunk, as the backend's elementwise loops. */
