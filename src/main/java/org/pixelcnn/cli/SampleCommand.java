@@ -24,6 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,10 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--rows", paramLabel = "K", description = "With --prefix: keep the top K rows of each image and sample the rest")
     Integer rows;
 
+    @Option(names = "--scale", defaultValue = "auto", paramLabel = "N|auto",
+            description = "Enlarge the grid N times, nearest neighbour (default ${DEFAULT-VALUE}: the smallest factor that makes it at least 512 pixels wide)")
+    String scale;
+
     @Option(names = "--out", required = true, paramLabel = "PNG", description = "The PNG grid to write")
     Path out;
 
@@ -120,6 +125,7 @@ public final class SampleCommand implements Callable<Integer> {
             byte[] kept = prefix == null ? null : PrefixImages.read(prefix, n, m);
             int start = prefix == null ? 0 : rows * m.width();
             int b = Math.min(n, batch == null ? 16 : batch);
+            int scaleFactor = scaleFactor();
             String be = backend.resolve();
             long t0 = System.nanoTime();
             byte[] images;
@@ -129,7 +135,8 @@ public final class SampleCommand implements Callable<Integer> {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             int cols = perClass != null ? perClass : 0; // 0: img_tile's square grid
-            ImageGrid.write(out, ImageGrid.tile(images, n, m.height(), m.width(), m.channels(), 255, cols, prefix == null ? -1 : rows));
+            BufferedImage grid = ImageGrid.tile(images, n, m.height(), m.width(), m.channels(), 255, cols, prefix == null ? -1 : rows);
+            ImageGrid.write(out, ImageGrid.scale(grid, scaleFactor == 0 ? ImageGrid.autoScale(grid) : scaleFactor));
             if (uint8 != null) NpyWriter.writeUint8(uint8, images, new long[] {n, m.height(), m.width(), m.channels()});
             PrintWriter w = spec.commandLine().getOut();
             String what = prefix == null ? "sampled " + n + " images" : "completed " + n + " images (top " + rows + " rows of " + prefix + " kept)";
@@ -156,6 +163,18 @@ public final class SampleCommand implements Callable<Integer> {
         }
         if ((prefix == null) != (rows == null)) throw new BadInputException(prefix == null ? "--rows needs --prefix FILE" : "--prefix needs --rows K (the rows to keep)");
         if (rows != null && rows < 0) throw new BadInputException("--rows must be >= 0, not " + rows);
+    }
+
+    /** --scale as a factor, 0 for auto. @throws BadInputException naming --scale and its value */
+    private int scaleFactor() {
+        if (scale.equals("auto")) return 0;
+        try {
+            int k = Integer.parseInt(scale.trim());
+            if (k >= 1 && k <= 64) return k;
+        } catch (NumberFormatException ignored) {
+            // the message below
+        }
+        throw new BadInputException("--scale must be auto or a whole number from 1 to 64, not '" + scale + "'");
     }
 
     /** N per class times the classes, for a class-conditional model. */

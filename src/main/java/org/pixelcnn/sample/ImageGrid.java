@@ -168,8 +168,19 @@ public final class ImageGrid {
         }
     }
 
-    /** img with every pixel repeated scale x scale times (same image type). */
-    static BufferedImage scale(BufferedImage img, int scale) {
+    /** The smallest whole factor that makes a picture at least {@value #MIN_WIDTH} pixels wide (1 when it already is). */
+    public static int autoScale(BufferedImage img) {
+        return Math.max(1, (MIN_WIDTH + img.getWidth() - 1) / img.getWidth());
+    }
+
+    /**
+     * img with every pixel repeated scale x scale times (same image type; nearest neighbour, so every pixel
+     * of the result is one of img's).
+     *
+     * @throws IllegalArgumentException when scale &lt; 1
+     */
+    public static BufferedImage scale(BufferedImage img, int scale) {
+        if (scale < 1) throw new IllegalArgumentException("scale " + scale);
         if (scale == 1) return img;
         BufferedImage out = new BufferedImage(img.getWidth() * scale, img.getHeight() * scale, img.getType());
         WritableRaster src = img.getRaster(), dst = out.getRaster();

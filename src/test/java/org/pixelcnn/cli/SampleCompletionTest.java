@@ -84,7 +84,7 @@ class SampleCompletionTest {
         byte[] given = npy(first, 3, 8, 8, 1);
 
         Path done = tmp.resolve("done.npy"), grid = tmp.resolve("done.png");
-        CliRun r = sample(save, "--prefix", first.toString(), "--rows", "3", "--count", "3", "--seed", "3", "--out", grid.toString(),
+        CliRun r = sample(save, "--prefix", first.toString(), "--rows", "3", "--count", "3", "--seed", "3", "--scale", "1", "--out", grid.toString(),
                 "--uint8", done.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("completed 3 images (top 3 rows of"), r.out());
@@ -124,7 +124,7 @@ class SampleCompletionTest {
     @Test
     void perClassDrawsOneGridRowPerClass() throws IOException {
         Path npy = tmp.resolve("per.npy"), grid = tmp.resolve("per.png");
-        CliRun r = sample(conditional, "--per_class", "2", "--out", grid.toString(), "--uint8", npy.toString());
+        CliRun r = sample(conditional, "--per_class", "2", "--scale", "1", "--out", grid.toString(), "--uint8", npy.toString());
         assertEquals(0, r.code(), r.err());
         byte[] images = npy(npy, 20, 8, 8, 1);
         BufferedImage img = ImageIO.read(grid.toFile());
