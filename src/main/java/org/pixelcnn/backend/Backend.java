@@ -78,6 +78,37 @@ public interface Backend extends AutoCloseable {
     /** db[c] += sum_r dy[r, c] (bias gradient). */
     void biasBackward(Buf dy, long rows, int channels, Buf db);
 
+    // ---------------------------------------------------------------- position-major windows (the cached sampler)
+
+    /**
+     * The receptive windows of a run of output positions of the convolution g, gathered from a
+     * position-major cache (im2col restricted to a few positions; Ramachandran et al. 2017, "Fast
+     * Generation for Convolutional Autoregressive Models"). x [g.h, g.w, g.n, g.cin]: the g.n images of a
+     * position are contiguous. Output positions p0 .. p0+count-1 of the [g.ho, g.wo] grid in raster order;
+     * col [count, g.n, fh*fw*cin] (overwrite): {@code col[q, b, (di*fw + dj)*cin + ci] = x[i*s+di-padTop,
+     * j*s+dj-padLeft, b, ci]}, 0 outside the image, with (i, j) = (p / wo, p % wo), p = p0 + q. Then col
+     * times the HWIO weight W [fh*fw*cin, cout] ({@link #gemm}) gives conv(x, W) at those positions, rows
+     * (q, b), exactly as {@link #convForward} defines it.
+     */
+    void gatherWindows(ConvGeom g, Buf x, int p0, int count, Buf col);
+
+    /**
+     * The same for the transposed convolution of g (its forward is g's {@link #convBackwardData}: from x
+     * [g.ho, g.wo, g.n, g.cout] to [g.h, g.w, g.n, g.cin]): output positions p0 .. p0+count-1 of the [g.h, g.w]
+     * grid, col [count, g.n, fh*fw*cout] (overwrite): {@code col[q, b, (di*fw + dj)*cout + co] =
+     * x[(yi+padTop-di)/s, (xj+padLeft-dj)/s, b, co]} when both divisions are exact and land inside x, else 0,
+     * with (yi, xj) = (p / g.w, p % g.w). Times W' [fh*fw*cout, cin] (the per-tap transpose of the HWIO W,
+     * {@link #transposeTaps}) gives the transposed convolution at those positions (nn.deconv2d before the
+     * reference's crop, which g's padding expresses).
+     */
+    void gatherWindowsTransposed(ConvGeom g, Buf x, int p0, int count, Buf col);
+
+    /**
+     * {@code wt[t, c, r] = w[t, r, c]} for t &lt; taps: each of taps row-major [rows, cols] matrices
+     * transposed (a transposed convolution's HWIO weight [fh, fw, cin, cout] to [fh, fw, cout, cin]). Overwrite.
+     */
+    void transposeTaps(Buf w, Buf wt, int taps, int rows, int cols);
+
     // ---------------------------------------------------------------- weight norm (Salimans & Kingma 2016)
 
     /**

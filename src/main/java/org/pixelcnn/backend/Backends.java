@@ -2,8 +2,10 @@ package org.pixelcnn.backend;
 
 import org.pixelcnn.backend.cpu.CpuBackend;
 import org.pixelcnn.backend.cpu.CpuGradientAllReduce;
+import org.pixelcnn.backend.cuda.ArenaPlan;
 import org.pixelcnn.backend.cuda.CudaBackend;
 import org.pixelcnn.backend.cuda.CudaContext;
+import org.pixelcnn.backend.cuda.CudaException;
 import org.pixelcnn.backend.cuda.CudaProbe;
 import org.pixelcnn.backend.cuda.CudaRingAllReduce;
 import org.pixelcnn.backend.cuda.Precision;
@@ -34,13 +36,44 @@ public final class Backends {
     }
 
     /**
-     * A backend for replica {@code replica} of {@code replicas}. On the CPU each replica gets
-     * cores / replicas worker threads (at least one).
+     * A CPU backend for replica {@code replica} of {@code replicas}: cores / replicas worker threads (at
+     * least one). A CUDA backend needs its arena sized: {@link #create(String, Precision, ArenaPlan, String)}
+     * for one backend, {@link #create(String, int, int, Precision, long)} with a training plan's size.
      *
-     * @throws BadInputException when the CUDA backend cannot start
+     * @throws IllegalArgumentException for "cuda" (no arena size given)
      */
     public static Backend create(String resolved, int replica, int replicas) {
-        return create(resolved, replica, replicas, Precision.TF32, 4L << 30);
+        if (!resolved.equals("cpu"))
+            throw new IllegalArgumentException("a " + resolved + " backend needs its device arena sized from a memory plan (Backends.create with an ArenaPlan)");
+        return create(resolved, replica, replicas, Precision.FP32, 0);
+    }
+
+    /**
+     * One backend (eval, sample, bench): the CPU backend with every core, or CUDA on GPU 0 with an arena of
+     * {@link ArenaPlan#arenaBytes} for the GPU's free memory (cudaMemGetInfo once its context is open).
+     *
+     * @param advice what the user can change when the GPU is too small, e.g. "use a smaller --batch"
+     * @throws BadInputException when the GPU's free memory cannot hold the plan (one line,
+     *                           {@link ArenaPlan#outOfMemory}), or the CUDA backend cannot start
+     */
+    public static Backend create(String resolved, Precision precision, ArenaPlan plan, String advice) {
+        if (resolved.equals("cpu")) return create(resolved, 0, 1, precision, 0);
+        CudaContext ctx = CudaContext.open(0);
+        try {
+            long free = ctx.memory()[0];
+            if (!plan.fits(free)) throw plan.outOfMemory(0, ctx.name, free, advice);
+            try {
+                return new CudaBackend(ctx, precision, plan.arenaBytes(free), false).closingContext();
+            } catch (CudaException e) {
+                if (!e.outOfMemory()) throw e;
+                BadInputException b = plan.outOfMemory(0, ctx.name, free, advice);
+                b.initCause(e);
+                throw b;
+            }
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
     }
 
     /**

@@ -33,6 +33,11 @@ public record ConvGeom(int n, int h, int w, int cin, int ho, int wo, int cout,
             throw new IllegalArgumentException("output larger than padded input in " + this);
     }
 
+    /** The same geometry for a batch of n images. */
+    public ConvGeom withBatch(int batch) {
+        return new ConvGeom(batch, h, w, cin, ho, wo, cout, fh, fw, stride, padTop, padLeft);
+    }
+
     /** Zero rows below the input that the output reaches (TF VALID on a padded input). */
     public int padBottom() { return Math.max(0, (ho - 1) * stride + fh - padTop - h); }
 

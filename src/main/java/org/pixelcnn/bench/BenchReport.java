@@ -55,11 +55,16 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         j.put("forward_gflop_per_image", r.forwardFlops() / 1e9);
         j.put("train_images_per_s", r.trainImagesPerSecond());
         j.put("sample_images_per_s", r.sampleImagesPerSecond());
+        j.put("sample_naive_images_per_s", r.sampleNaiveImagesPerSecond());
+        j.put("sample_cached_over_naive", r.sampleImagesPerSecond() / r.sampleNaiveImagesPerSecond());
         j.put("train_gflop_per_s", r.trainFlops() / 1e9);
         j.put("forward_gflop_per_s", r.forwardFlopsPerSecond() / 1e9);
         j.put("step_seconds_median", r.trainStepSeconds());
         j.put("forward_seconds_median", r.forwardSeconds());
         j.put("sample_step_seconds_median", r.sampleStepSeconds());
+        j.put("sample_batch_seconds_median", r.cachedBatchSeconds());
+        j.put("sample_naive_batch_seconds", r.naiveBatchSeconds());
+        j.put("sample_batches", r.samplerBatches());
         j.put("steps", r.steps());
         j.put("warmup", r.warmup());
         Optional<Double> peak = peakFlops();
@@ -73,6 +78,7 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         if (r.trainProfile() != null) {
             j.put("profile_train_ms_per_step", profileJson(r.trainProfile()));
             j.put("profile_sample_ms_per_step", profileJson(r.sampleProfile()));
+            j.put("profile_sample_cached_ms_per_batch", profileJson(r.cachedProfile()));
         }
         return j;
     }
@@ -102,13 +108,18 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
                 r.params(), r.forwardFlops() / 1e9, r.steps(), r.warmup());
         Optional<Double> peak = peakFlops();
         Optional<Double> gemm = Double.isFinite(gemmPeak) && gemmPeak > 0 ? Optional.of(gemmPeak) : Optional.empty();
-        out.printf("%-32s %12s %12s %10s %9s %9s%n", "", "step s", "images/s", "GFLOP/s", "of peak", "of SGEMM");
-        out.printf("%-32s %12.4f %12.3f %10.1f %9s %9s%n", "train (fwd+loss+bwd+adam)", r.trainStepSeconds(),
+        out.printf("%-32s %12s %12s %10s %9s %9s%n", "", "seconds", "images/s", "GFLOP/s", "of peak", "of SGEMM");
+        out.printf("%-32s %12.4f %12.3f %10.1f %9s %9s%n", "train step (fwd+loss+bwd+adam)", r.trainStepSeconds(),
                 r.trainImagesPerSecond(), r.trainFlops() / 1e9, fraction(r.trainFlops(), peak), fraction(r.trainFlops(), gemm));
-        out.printf("%-32s %12.4f %12s %10.1f %9s %9s%n", "forward (eval)", r.forwardSeconds(), "",
+        out.printf("%-32s %12.4f %12s %10.1f %9s %9s%n", "forward (eval, whole batch)", r.forwardSeconds(), "",
                 r.forwardFlopsPerSecond() / 1e9, fraction(r.forwardFlopsPerSecond(), peak), fraction(r.forwardFlopsPerSecond(), gemm));
-        out.printf("%-32s %12.4f %12.4f %10s %9s%n", "sample (1 position; " + m.height() * m.width() + "/image)",
-                r.sampleStepSeconds(), r.sampleImagesPerSecond(), "", "");
+        out.printf("%-32s %12.4f %12.4f %10s %9s%n", "full network at 1 position", r.sampleStepSeconds(),
+                r.sampleFullNetworkImagesPerSecond(), "", "");
+        out.printf("%-32s %12.4f %12.4f %10s %9s%n", "sample naive (1 batch, est.)", r.naiveBatchSeconds(), r.sampleNaiveImagesPerSecond(), "", "");
+        out.printf("%-32s %12.4f %12.4f %10.1f %9s%n", "sample cached (1 batch)", r.cachedBatchSeconds(), r.sampleImagesPerSecond(),
+                r.forwardFlops() * (double) r.config().batch() / r.cachedBatchSeconds() / 1e9, "");
+        out.printf("cached sampler: %.1fx the naive one (naive: %d positions per band of 4 rows, median times the band's positions; "
+                + "cached: median of %d batches)%n", r.sampleImagesPerSecond() / r.sampleNaiveImagesPerSecond(), r.samplerBatches(), r.samplerBatches());
         gemm.ifPresent(g -> out.printf("SGEMM peak of this machine on these threads: %.1f GFLOP/s (one %dx%d product, best of %d)%n",
                 g / 1e9, GemmPeak.SIZE, GemmPeak.SIZE, GemmPeak.REPS));
         if (device != null) {
@@ -118,7 +129,8 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         }
         if (r.trainProfile() != null) {
             profile(out, "training step", r.trainProfile(), r.trainStepSeconds());
-            profile(out, "sampling step", r.sampleProfile(), r.sampleStepSeconds());
+            profile(out, "sampling step (full network)", r.sampleProfile(), r.sampleStepSeconds());
+            profile(out, "cached sampler batch", r.cachedProfile(), r.cachedBatchSeconds());
         }
     }
 

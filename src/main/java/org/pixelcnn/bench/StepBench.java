@@ -9,9 +9,13 @@ import java.util.Map;
 /**
  * Times what the peer's benchmark times: one training step (upload, forward, loss, backward, finiteness
  * check, Adam + Polyak; {@link StepRig#trainStep}) on a random batch, median over steps after warm-up;
- * and one sampling step (eval forward pass plus the mixture sample at one position;
- * {@link StepRig#sampleStep}: generating a batch of H x W images takes H*W of them). Every timed step
- * ends with {@link Backend#synchronize}, so GPU work is inside the step that queued it.
+ * one full-network sampling step (eval forward pass plus the mixture sample at one position;
+ * {@link StepRig#sampleStep}). And the two samplers for the same model and batch: the cached sampler,
+ * median over whole batches ({@link StepRig#sampleBatchCached}: every position of every image), and the
+ * naive sampler, whose positions of rows [4k, 4k+4) run a network cropped to the top 4(k+1) rows: per band
+ * of rows the median position time times the band's positions, summed over the bands (the time of a
+ * whole naive batch without running all H*W positions). Every timed unit ends with
+ * {@link Backend#synchronize}, so GPU work is inside the unit that queued it.
  */
 public final class StepBench {
     /**
@@ -22,19 +26,35 @@ public final class StepBench {
      * @param forwardFlops      forward FLOPs per image ({@link ModelStats#forwardFlops})
      * @param trainStepSeconds  median training step
      * @param forwardSeconds    median eval forward pass (part of the sampling step)
-     * @param sampleStepSeconds median sampling step (forward + sample of one position)
+     * @param sampleStepSeconds median sampling step of the full network (forward + sample of one position)
+     * @param cachedBatchSeconds median time of a whole batch with the cached sampler
+     * @param naiveBatchSeconds time of a whole batch with the naive sampler (sum over bands of rows of the
+     *                          median position time times the band's positions)
+     * @param samplerBatches    batches the cached median is over (and positions per band for the naive one)
      * @param trainProfile      with profiling: operation to {ms per step, calls per step} of a training step; else null
-     * @param sampleProfile     the same for a sampling step; else null
+     * @param sampleProfile     the same for a full-network sampling step; else null
+     * @param cachedProfile     the same for one cached batch (ms and calls per batch); else null
      */
     public record Result(BenchConfig config, String backend, long params, long forwardFlops, double trainStepSeconds,
-                         double forwardSeconds, double sampleStepSeconds, int steps, int warmup,
-                         Map<String, double[]> trainProfile, Map<String, double[]> sampleProfile) {
+                         double forwardSeconds, double sampleStepSeconds, double cachedBatchSeconds, double naiveBatchSeconds,
+                         int samplerBatches, int steps, int warmup,
+                         Map<String, double[]> trainProfile, Map<String, double[]> sampleProfile, Map<String, double[]> cachedProfile) {
         public double trainImagesPerSecond() {
             return config.batch() / trainStepSeconds;
         }
 
-        /** Images completed per second when sampling (H*W sampling steps per batch). */
+        /** Images per second of the cached sampler (the default of {@code sample}). */
         public double sampleImagesPerSecond() {
+            return config.batch() / cachedBatchSeconds;
+        }
+
+        /** Images per second of the naive sampler (the network once per position, cropped to the rows above). */
+        public double sampleNaiveImagesPerSecond() {
+            return config.batch() / naiveBatchSeconds;
+        }
+
+        /** Images per second if every position ran the full network (H*W full-network sampling steps per batch). */
+        public double sampleFullNetworkImagesPerSecond() {
             return config.batch() / (sampleStepSeconds * config.model().height() * config.model().width());
         }
 
@@ -97,7 +117,10 @@ public final class StepBench {
                 sample[i - warmup] = (System.nanoTime() - t0) / 1e9;
             }
         }
-        Map<String, double[]> trainProfile = null, sampleProfile = null;
+        int batches = samplerBatches(steps);
+        double cached = cachedBatchSeconds(rig, used, warmup > 0 ? 1 : 0, batches);
+        double naive = naiveBatchSeconds(rig, used, warmup > 0 ? 1 : 0, batches);
+        Map<String, double[]> trainProfile = null, sampleProfile = null, cachedProfile = null;
         if (timer != null) {
             timer.setEnabled(true);
             for (int i = 0; i < PROFILE_STEPS; i++) rig.trainStep(++t, timer::setPhase);
@@ -105,10 +128,52 @@ public final class StepBench {
             timer.reset();
             for (int i = 0; i < PROFILE_STEPS; i++) rig.sampleStep(warmup + steps + i);
             sampleProfile = timer.perStep(PROFILE_STEPS);
+            timer.reset();
+            rig.sampleBatchCached(-1);
+            cachedProfile = timer.perStep(1);
             timer.setEnabled(false);
         }
-        return new Result(bc, be.name(), stats.params(), stats.forwardFlops(), median(train), median(fwd), median(sample),
-                steps, warmup, trainProfile, sampleProfile);
+        return new Result(bc, be.name(), stats.params(), stats.forwardFlops(), median(train), median(fwd), median(sample), cached, naive,
+                batches, steps, warmup, trainProfile, sampleProfile, cachedProfile);
+    }
+
+    /** Whole cached batches (and naive positions per band) timed: up to 3, fewer when fewer steps are asked for. */
+    static int samplerBatches(int steps) {
+        return Math.max(1, Math.min(steps, 3));
+    }
+
+    /** Median seconds of a whole batch with the cached sampler, over {@code runs} batches after {@code warm}. */
+    private static double cachedBatchSeconds(StepRig rig, Backend be, int warm, int runs) {
+        double[] secs = new double[runs];
+        for (int i = 0; i < warm + runs; i++) {
+            long t0 = System.nanoTime();
+            rig.sampleBatchCached(i);
+            be.synchronize();
+            if (i >= warm) secs[i - warm] = (System.nanoTime() - t0) / 1e9;
+        }
+        return median(secs);
+    }
+
+    /**
+     * Seconds of a whole naive batch: for each band of rows [4k, 4k+4) (one cropped network each), the median
+     * over {@code runs} positions of the band (after {@code warm}) times the band's 4W positions.
+     */
+    private static double naiveBatchSeconds(StepRig rig, Backend be, int warm, int runs) {
+        int h = rig.config().model().height(), w = rig.config().model().width();
+        rig.prepareNaive();
+        double total = 0;
+        for (int band = 0; band < h / 4; band++) {
+            double[] secs = new double[runs];
+            for (int i = 0; i < warm + runs; i++) {
+                int pos = 4 * band * w + (i % (4 * w));
+                long t0 = System.nanoTime();
+                rig.sampleNaivePosition(pos);
+                be.synchronize();
+                if (i >= warm) secs[i - warm] = (System.nanoTime() - t0) / 1e9;
+            }
+            total += median(secs) * 4 * w;
+        }
+        return total;
     }
 
     static double median(double[] v) {

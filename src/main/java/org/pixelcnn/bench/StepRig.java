@@ -1,11 +1,15 @@
 package org.pixelcnn.bench;
 
 import org.pixelcnn.backend.Backend;
+import org.pixelcnn.backend.cuda.ArenaPlan;
 import org.pixelcnn.sample.PixelDraw;
+import org.pixelcnn.model.AllocationCount;
 import org.pixelcnn.model.ModelConfig;
-import org.pixelcnn.model.ModelStats;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.backend.AdamPolyak;
+import org.pixelcnn.sample.CachedSampler;
+import org.pixelcnn.sample.Sampler;
+import org.pixelcnn.train.GpuMemoryPlan;
 import org.pixelcnn.train.Replica;
 import org.pixelcnn.train.TrainStep;
 
@@ -14,8 +18,11 @@ import java.util.SplittableRandom;
 /**
  * One training replica of a {@link BenchConfig} on a random batch, set up once, with the two units of
  * work a speed figure counts: {@link #trainStep} (what {@code Trainer.trainStep} does for one replica)
- * and {@link #sampleStep} (what {@code Sampler} does for one pixel position). Shared by the {@code bench}
- * command ({@link StepBench}) and the JMH suite (benchmarks/), so both time the same work.
+ * and {@link #sampleStep} (the full network at one pixel position); and the two samplers on the same model
+ * and batch: {@link #sampleBatchCached} (a whole batch with the cached sampler) and
+ * {@link #sampleNaivePosition} (one position of the naive sampler, whose cropped networks cost more the
+ * lower the row). Shared by the {@code bench} command ({@link StepBench}) and the JMH suite (benchmarks/),
+ * so both time the same work.
  *
  * <p>Inputs: x [batch, H, W, C] NHWC, pixels drawn uniformly from 0..255 and scaled to [-1, 1] as
  * train.py does; parameters from {@code initialValues(1)} (no data-dependent init: it does not change
@@ -31,6 +38,8 @@ public final class StepRig {
     private final AdamPolyak adam = new AdamPolyak(AdamPolyak.DEFAULT_POLYAK_DECAY);
     private final TrainStep step;
     private final PixelDraw draw;
+    private CachedSampler cached;
+    private Sampler naive;
 
     /**
      * Builds the replica (parameters, Adam moments, Polyak averages, activations) on be and uploads the
@@ -55,12 +64,19 @@ public final class StepRig {
     }
 
     /**
-     * Device bytes to reserve for a rig (the CUDA arena): activations and gradients of the whole batch
-     * plus six parameter-sized blocks (values, gradients, Adam m and v, Polyak averages, slack), 30%
-     * margin on the activations and 512 MiB for cuDNN / cuBLAS workspaces.
+     * The CUDA arena of a rig: everything the rig allocates (the replica's network, gradients, Adam moments,
+     * Polyak averages, the sampling uniforms) and both samplers on it (the cached sampler's caches, the naive
+     * sampler's top-rows networks), counted on the planning backend ({@link AllocationCount}), plus the
+     * cuDNN / cuBLAS margin of {@link GpuMemoryPlan#libraryMarginBytes(ModelConfig, int)}.
      */
-    public static long arenaBytes(ModelStats stats, int batch) {
-        return (long) (stats.trainingFloats() * (double) batch * 4 * 1.3) + stats.params() * 4 * 6 + (512L << 20);
+    public static ArenaPlan arenaPlan(BenchConfig bc) {
+        AllocationCount c = AllocationCount.of(be -> {
+            StepRig rig = new StepRig(be, bc);
+            rig.cachedSampler();
+            rig.naiveSampler();
+        });
+        return new ArenaPlan("bench --config " + bc.name() + " at batch " + bc.batch(), c.arenaBytes(),
+                GpuMemoryPlan.libraryMarginBytes(bc.model(), bc.batch()));
     }
 
     /**
@@ -128,6 +144,41 @@ public final class StepRig {
     public void sampleStep(int pos) {
         forward();
         samplePosition(pos);
+    }
+
+    /** The cached sampler on this rig's model and batch (built on first use: its caches take memory). */
+    public CachedSampler cachedSampler() {
+        if (cached == null) cached = new CachedSampler(be, replica.model, bc.batch());
+        return cached;
+    }
+
+    /** The naive sampler on this rig's model (built on first use: its cropped networks take memory). */
+    public Sampler naiveSampler() {
+        if (naive == null) naive = new Sampler(be, replica.model);
+        return naive;
+    }
+
+    /**
+     * One whole batch with the cached sampler (weights from the current parameters, H*W positions),
+     * as {@code sample --method cached} draws it. Returns the images (uint8 NHWC).
+     */
+    public byte[] sampleBatchCached(long seed) {
+        return cachedSampler().sample(seed, labels);
+    }
+
+    /** Sets up the naive sampler for {@link #sampleNaivePosition} (classes, parameters of its cropped networks). */
+    public void prepareNaive() {
+        naiveSampler().prepare(labels);
+    }
+
+    /**
+     * One position of the naive sampler (after {@link #prepareNaive}): its network cropped to the top
+     * 4 ceil((y+1)/4) rows, forward, and the mixture sample of position pos (taken modulo H*W) of every image.
+     */
+    public void sampleNaivePosition(int pos) {
+        ModelConfig c = bc.model();
+        int p = Math.floorMod(pos, c.height() * c.width());
+        naiveSampler().samplePositions(p, p + 1);
     }
 
     public BenchConfig config() {

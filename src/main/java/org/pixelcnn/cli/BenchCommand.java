@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench}: how fast this machine trains and samples a named model configuration
  * ({@link BenchConfig}: S, S1, M, D = the default model), on random data: training images/s (median
- * training step: forward, loss, backward, Adam + Polyak), sampling images/s (median sampling step: one
- * eval forward pass plus the mixture sample at one position; H*W steps per image), forward FLOPs per
- * image ({@link ModelStats}), achieved GFLOP/s (training counted as 3x forward) and, on a GPU in the
+ * training step: forward, loss, backward, Adam + Polyak), sampling images/s of the cached sampler
+ * (median over whole batches: {@code sample_images_per_s}) and of the naive one (its cropped networks
+ * timed band by band: {@code sample_naive_images_per_s}) for the same model and batch, the full network
+ * at one position, forward FLOPs per image ({@link ModelStats}), achieved GFLOP/s (training counted as 3x forward) and, on a GPU in the
  * {@link org.pixelcnn.bench.PeakFlops} table, the fraction of the device's datasheet peak for the
  * precision, and the fraction of this machine's SGEMM rate on the same threads ({@link GemmPeak}: one large
  * square product, best of a few; {@code train_fraction_of_gemm_peak} in the JSON). {@code --json} prints one
@@ -38,7 +39,7 @@ import picocli.CommandLine.Spec;
  * and exit code 2 ({@link BadInputException}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure training and sampling images/s of a named model configuration on this machine.")
+        description = "Measure training and sampling (cached and naive sampler) images/s of a named model configuration on this machine.")
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "D", description = "S, S1, M or D (the default model: 5/160/10 at 3x32x32); default ${DEFAULT-VALUE}.")
@@ -56,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backend;
 
-    @Option(names = "--profile", description = "Also print the time per Backend operation of a training and a sampling step.")
+    @Option(names = "--profile", description = "Also print the time per Backend operation of a training step, a full-network sampling step and a cached sampler batch.")
     boolean profile;
 
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
@@ -99,10 +100,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The arena is sized from the model ({@link StepRig#arenaBytes}); GPU 0 of the visible ones. */
+    /** The arena is sized from the rig itself ({@link StepRig#arenaPlan}); GPU 0 of the visible ones. */
     private BenchReport runCuda(BenchConfig bc, Precision p, int nSteps, int nWarmup) {
-        long arena = StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch());
-        try (Backend be = Backends.create("cuda", 0, 1, p, arena)) {
+        try (Backend be = Backends.create("cuda", p, StepRig.arenaPlan(bc), "use a smaller --batch")) {
             StepBench.Result r = StepBench.run(be, bc, nWarmup, nSteps, profile);
             Backend.Memory m = be.memory(); // before the SGEMM measurement's own buffers
             double gemm = GemmPeak.measure(be, GemmPeak.SIZE, GemmPeak.REPS);

@@ -11,11 +11,13 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CheckpointOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -34,7 +36,8 @@ import java.util.concurrent.Callable;
  * ({@link Evaluator}). The network is rebuilt from the checkpoint's configuration; the data set
  * ({@code --data_set}, by default the one the checkpoint was trained on) must have its image shape.
  * With the trainer's batch size (the default) the figure equals the trainer's test bits/dim for the
- * same parameters.
+ * same parameters. On CUDA the device arena is sized from the eval network itself
+ * ({@link GpuMemoryPlan#eval}); a GPU without that much free memory gives a one-line error (exit 2).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Test bits/dim of a checkpoint over the whole test split (Polyak-averaged parameters, dropout off).")
@@ -42,15 +45,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions weights;
 
     @Mixin
     DataOptions data;
-
-    @Option(names = "--raw", description = "Evaluate the raw parameters instead of the Polyak averages")
-    boolean raw;
 
     @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
     Integer batch;
@@ -67,7 +66,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batch != null && batch < 1) throw new BadInputException("--batch must be >= 1, not " + batch);
-        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(weights.path())) {
             ModelConfig m = ckpt.info().model();
             if (data.name() == null && ckpt.info().dataSet() == null)
                 throw new BadInputException(ckpt.file() + ": the checkpoint does not name its data set; give --data_set");
@@ -78,9 +77,9 @@ public final class EvalCommand implements Callable<Integer> {
             int b = Math.min(test.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
             String be = backend.resolve();
             double bits;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.eval(m, b), "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b);
-                ckpt.loadInto(backendImpl, ev.model(), raw);
+                ckpt.loadInto(backendImpl, ev.model(), weights.raw());
                 bits = evaluate(ev, test, kind, be);
             }
             print(kind, ds, ckpt, bits, be);
@@ -97,7 +96,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (!terminal) {
             PrintWriter err = spec.commandLine().getErr();
             err.printf(Locale.ROOT, "evaluating test bits/dim on the %d %s test images (%s parameters, dropout off, backend %s)%n",
-                    test.count(), kind.flag(), LoadedCheckpoint.describe(raw), be);
+                    test.count(), kind.flag(), LoadedCheckpoint.describe(weights.raw()), be);
             err.flush();
             return ev.bitsPerDim(test);
         }
@@ -115,9 +114,7 @@ public final class EvalCommand implements Callable<Integer> {
                     + " but the model in " + file + " expects " + m.height() + "x" + m.width() + "x" + m.channels());
         if (test.count() == 0) throw new BadInputException(test.source() + ": the test split has no images");
         if (m.numClasses() > 0) {
-            String names = org.pixelcnn.data.sets.DataIdentity.classNamesDifference(ckpt.info().classNames(), ds.classNames());
-            if (names != null)
-                throw new BadInputException(ds.where() + ": its classes are not those the class-conditional model in " + file + " was trained on: " + names);
+            ckpt.requireClassesOf(ds);
             if (!test.hasLabels())
                 throw new BadInputException(test.source() + ": has no labels but the model in " + file + " is class-conditional");
             if (test.labelBound() > m.numClasses())
@@ -135,13 +132,13 @@ public final class EvalCommand implements Callable<Integer> {
             o.addProperty("images", images);
             o.addProperty("checkpoint", ckpt.file().toString());
             o.addProperty("step", ckpt.step());
-            o.addProperty("parameters", raw ? "raw" : "ema");
+            o.addProperty("parameters", weights.raw() ? "raw" : "ema");
             o.addProperty("data_set", kind.flag());
             o.addProperty("backend", be);
             w.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(o));
         } else {
             w.printf(Locale.ROOT, "test bits/dim %.6f (%d %s test images, %s parameters of %s, step %d, backend %s)%n",
-                    bits, images, kind.flag(), LoadedCheckpoint.describe(raw), ckpt.file(), ckpt.step(), be);
+                    bits, images, kind.flag(), LoadedCheckpoint.describe(weights.raw()), ckpt.file(), ckpt.step(), be);
         }
         w.flush();
     }

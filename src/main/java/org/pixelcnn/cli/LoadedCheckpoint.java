@@ -91,6 +91,20 @@ final class LoadedCheckpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * For a class-conditional model: the data set's classes must be the run's (same names in the same
+     * order; a renamed class folder would swap labels without a word). Unconditional models and unnamed
+     * classes pass.
+     *
+     * @throws BadInputException naming the data set, the checkpoint and the first class that differs
+     */
+    void requireClassesOf(org.pixelcnn.data.sets.Dataset ds) {
+        if (info.model().numClasses() == 0) return;
+        String names = org.pixelcnn.data.sets.DataIdentity.classNamesDifference(info.classNames(), ds.classNames());
+        if (names != null)
+            throw new BadInputException(ds.where() + ": its classes are not those the class-conditional model in " + file() + " was trained on: " + names);
+    }
+
     /** "Polyak-averaged" or "raw", for messages. */
     static String describe(boolean raw) {
         return raw ? "raw" : "Polyak-averaged";

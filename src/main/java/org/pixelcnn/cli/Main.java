@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of {@code java -jar pixelcnn-engine.jar}: one picocli subcommand per file in this package.
- * A {@link BadInputException} becomes one line on stderr and exit code 2; {@code --verbose} adds the trace.
+ * A {@link BadInputException} becomes one line on stderr and exit code 2; {@code --verbose} adds the trace
+ * and the engine's detailed log lines ({@link Logs}).
  */
 @Command(name = "pixelcnn-engine", mixinStandardHelpOptions = true, version = "pixelcnn-engine 0.1.0",
         description = "PixelCNN++ (Salimans et al., ICLR 2017) with hand-written forward and backward passes, on the CPU and on NVIDIA GPUs.",
@@ -33,6 +34,11 @@ public final class Main implements Runnable {
     /** Builds the command line with the project's error handling; used by {@link #main} and the tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // --verbose also turns on the engine's FINE log lines (Logs), for whichever command carries it.
+        cl.setExecutionStrategy(parsed -> {
+            Logs.configure(parsed.originalArgs().contains("--verbose"));
+            return new CommandLine.RunLast().execute(parsed);
+        });
         // A mistyped option or value: one line, as every other bad input, and exit code 2.
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();

@@ -11,6 +11,7 @@ import org.pixelcnn.data.sets.Dataset;
 import org.pixelcnn.data.sets.DatasetKind;
 import org.pixelcnn.data.sets.UserImages;
 import org.pixelcnn.cli.options.BackendOptions;
+import org.pixelcnn.cli.options.CheckpointOptions;
 import org.pixelcnn.cli.options.CommonOptions;
 import org.pixelcnn.cli.options.DataOptions;
 import org.pixelcnn.io.AtomicOutput;
@@ -18,6 +19,7 @@ import org.pixelcnn.io.BadInputException;
 import org.pixelcnn.io.BitsHeatmap;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.train.Evaluator;
+import org.pixelcnn.train.GpuMemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,9 +59,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
-            description = "A checkpoint-<step>.safetensors file, or a save directory (its latest checkpoint)")
-    Path checkpoint;
+    @Mixin
+    CheckpointOptions weights;
 
     @Mixin
     DataOptions data;
@@ -82,11 +83,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--heatmap_count", defaultValue = "16", paramLabel = "N", description = "Images in the heat map (default ${DEFAULT-VALUE})")
     int heatmapCount;
 
-    @Option(names = "--label", paramLabel = "K", description = "Class of every image of --images (class-conditional models only)")
-    Integer label;
-
-    @Option(names = "--raw", description = "Score with the raw parameters instead of the Polyak averages")
-    boolean raw;
+    @Option(names = "--label", paramLabel = "K", description = "Class of every image of --images, by index or by name (class-conditional models only)")
+    String label;
 
     @Option(names = "--batch", paramLabel = "B", description = "Images per network pass (default: the checkpoint's --batch_size)")
     Integer batch;
@@ -112,7 +110,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (!progress.equals("auto") && !progress.equals("on") && !progress.equals("off"))
             throw new BadInputException("--progress must be auto, on or off, not '" + progress + "'");
         if (images != null && data.name() != null) throw new BadInputException("--images and --data_set: give one of them, not both");
-        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(checkpoint)) {
+        try (LoadedCheckpoint ckpt = LoadedCheckpoint.open(weights.path())) {
             ModelConfig m = ckpt.info().model();
             Source src = images != null ? images(m, ckpt) : dataSet(m, ckpt);
             ImageSet set = src.set();
@@ -123,15 +121,16 @@ public final class ScoreCommand implements Callable<Integer> {
             int b = Math.min(set.count(), batch != null ? batch : ckpt.info().batchSize() > 0 ? ckpt.info().batchSize() : 16);
             String be = backend.resolve();
             Summary s;
-            try (Backend backendImpl = Backends.create(be, 0, 1, backend.precision(), 4L << 30)) {
-                boolean subpixels = perPixel != null || heatmap != null;
+            boolean subpixels = perPixel != null || heatmap != null;
+            try (Backend backendImpl = Backends.create(be, backend.precision(), GpuMemoryPlan.evaluation("score", m, b, subpixels),
+                    "use a smaller --batch")) {
                 Evaluator ev = new Evaluator(backendImpl, m, b, subpixels);
-                ckpt.loadInto(backendImpl, ev.model(), raw);
+                ckpt.loadInto(backendImpl, ev.model(), weights.raw());
                 s = run(ev, src, m);
             }
             PrintWriter w = spec.commandLine().getOut();
             w.printf(Locale.ROOT, "scored %d images (%s) with the %s parameters of %s (step %d, backend %s): bits/dim mean %.6f, min %.6f (index %d), max %.6f (index %d)%n",
-                    set.count(), src.what(), LoadedCheckpoint.describe(raw), ckpt.file(), ckpt.step(), be, s.sum / set.count(), s.min, s.argMin, s.max, s.argMax);
+                    set.count(), src.what(), LoadedCheckpoint.describe(weights.raw()), ckpt.file(), ckpt.step(), be, s.sum / set.count(), s.min, s.argMin, s.max, s.argMax);
             w.printf("wrote %s%s%s%n", out, perPixel == null ? "" : ", " + perPixel, heatmap == null ? "" : ", " + heatmap);
             w.flush();
         }
@@ -143,13 +142,12 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new BadInputException("--images: " + ckpt.file() + " holds a class-conditional model; give the images' class with --label K");
         if (m.numClasses() == 0 && label != null)
             throw new BadInputException("--label: " + ckpt.file() + " holds an unconditional model (trained without --class_conditional)");
-        if (label != null && (label < 0 || label >= m.numClasses()))
-            throw new BadInputException("--label " + label + ": " + ckpt.file() + " holds a model of " + m.numClasses() + " classes (0.." + (m.numClasses() - 1) + ")");
+        int fixed = label == null ? -1 : ckpt.classIndex(label, m.numClasses());
         UserImages u = UserImages.load(images);
         ImageSet set = u.images();
         if (label != null) {
             int[] y = new int[set.count()];
-            java.util.Arrays.fill(y, label);
+            java.util.Arrays.fill(y, fixed);
             ImageSet labelled = ImageSet.allocate(set.source(), set.count(), set.height(), set.width(), set.channels(), y);
             byte[] one = new byte[set.imageBytes()];
             for (int i = 0; i < set.count(); i++) {
@@ -170,6 +168,7 @@ public final class ScoreCommand implements Callable<Integer> {
         ImageSet set = split.equals("train") ? ds.train() : ds.test();
         if (set.count() == 0) throw new BadInputException(set.source() + ": the " + split + " split has no images");
         if (m.numClasses() > 0) {
+            ckpt.requireClassesOf(ds);
             if (!set.hasLabels()) throw new BadInputException(set.source() + ": has no labels but the model in " + ckpt.file() + " is class-conditional");
             if (set.labelBound() > m.numClasses())
                 throw new BadInputException(set.source() + ": has labels up to " + (set.labelBound() - 1) + " but the model in " + ckpt.file()

@@ -71,6 +71,35 @@ public final class ParamStore {
     }
 
     /**
+     * Binds every view to another store's value block instead of allocating one (no gradients): networks
+     * of the same parameters at another image size (the sampler's top-rows networks) then read the same
+     * memory, with nothing to copy. The layouts must be identical (same names, shapes and order), which
+     * holds for the same nr_resnet, nr_filters, nr_logistic_mix, nonlinearity, channels and classes at any
+     * image size.
+     *
+     * @throws IllegalStateException    if this store is already allocated, or {@code owner}'s is not
+     * @throws IllegalArgumentException if the layouts differ (naming the first difference)
+     */
+    public void share(ParamStore owner) {
+        if (values != null) throw new IllegalStateException("parameters already allocated");
+        if (owner.values == null) throw new IllegalStateException("the owner's parameters are not allocated yet");
+        if (owner.params.size() != params.size() || owner.total != total)
+            throw new IllegalArgumentException("parameter layouts differ: " + params.size() + " tensors, " + total + " floats vs "
+                    + owner.params.size() + ", " + owner.total);
+        for (int i = 0; i < params.size(); i++) {
+            Param a = params.get(i), b = owner.params.get(i);
+            if (!a.name.equals(b.name) || !java.util.Arrays.equals(a.shape, b.shape) || a.offset != b.offset)
+                throw new IllegalArgumentException("parameter layouts differ at " + a + " vs " + b);
+        }
+        values = owner.values;
+        grads = null;
+        for (Param p : params) {
+            p.value = values.slice(p.offset, p.size);
+            p.grad = null;
+        }
+    }
+
+    /**
      * Initial values as nn.py's initialisers: V and hw ~ N(0, 0.05^2), g = 1, b = 0, from a seeded
      * generator (same seed, same parameters).
      */

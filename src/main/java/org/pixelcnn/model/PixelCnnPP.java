@@ -17,27 +17,21 @@ import java.util.List;
 /**
  * The PixelCNN++ network of model.py (model_spec) for a fixed batch size, with every buffer
  * allocated up front. Reads like the reference: the up pass builds the u and ul lists, the down
- * pass pops them. {@link #forward} runs the steps in order, {@link #backward} in reverse, each
- * step's backward written beside its forward.
+ * pass pops them. The network is kept as an explicit graph ({@link #graph()}: {@link Node}s in forward
+ * order, each naming the activations it reads and writes and its layer); {@link #forward} runs the nodes
+ * in order, {@link #backward} in reverse, each node's backward written beside its forward.
  *
  * <p>Input: {@link #input()} x [n,H,W,C] in [-1,1] (written by the caller) and, for class-conditional
  * models, {@link #classes()} one-hot [n, K]. Output: {@link #output()} l [n,H,W,P] with P = 10M (C = 3)
  * or 3M (C = 1), the mixture parameters of each pixel.
  */
 public final class PixelCnnPP {
-    /** One step of the network: its forward and its backward side by side. */
-    private interface Step {
-        void forward(Pass pass);
-
-        void backward(Pass pass);
-    }
-
     public final ModelConfig config;
     public final int batch;
     private final Backend be;
     private final boolean train;
     private final ParamStore params = new ParamStore();
-    private final List<Step> steps = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
     private final List<Activation> acts = new ArrayList<>();
     private final Activation x, out;
     private final Buf h;
@@ -52,6 +46,22 @@ public final class PixelCnnPP {
      * @param train also allocate gradients (training, gradient checks)
      */
     public PixelCnnPP(Backend be, ModelConfig config, int batch, boolean train) {
+        this(be, config, batch, train, null);
+    }
+
+    /**
+     * An evaluation network (no gradients) for {@code config}, which may differ from {@code owner}'s only in
+     * the image size, that shares {@code owner}'s parameter block and one-hot classes buffer (nothing of them
+     * is allocated or copied: a change to the owner's parameters or classes is seen here). Same batch and
+     * backend as the owner. Used by the sampler for its top-rows networks.
+     *
+     * @throws IllegalArgumentException if the parameter layouts differ (another nr_filters, channels...)
+     */
+    public static PixelCnnPP sharingParameters(ModelConfig config, PixelCnnPP owner) {
+        return new PixelCnnPP(owner.be, config, owner.batch, false, owner);
+    }
+
+    private PixelCnnPP(Backend be, ModelConfig config, int batch, boolean train, PixelCnnPP owner) {
         this.be = be;
         this.config = config;
         this.batch = batch;
@@ -59,15 +69,12 @@ public final class PixelCnnPP {
         int n = batch, hh = config.height(), ww = config.width(), c = config.channels(), fch = config.nrFilters();
         int r = config.nrResnet();
         x = act(n, hh, ww, c);
-        h = config.numClasses() > 0 ? be.alloc((long) n * config.numClasses()) : null;
+        if (owner != null && owner.config.numClasses() != config.numClasses())
+            throw new IllegalArgumentException("classes differ: " + config.numClasses() + " vs the owner's " + owner.config.numClasses());
+        h = config.numClasses() > 0 ? (owner != null ? owner.h : be.alloc((long) n * config.numClasses())) : null;
 
         // ////////// up pass ////////
-        Activation xPad = act(n, hh, ww, c + 1);
-        steps.add(new Step() {
-            public void forward(Pass p) { be.concatChannelsForward(x.value, c, null, 1, xPad.value, x.rows()); }
-
-            public void backward(Pass p) { be.concatChannelsBackward(xPad.grad, x.grad, c, null, 1, x.rows()); }
-        });
+        Activation xPad = add(new Node.ConcatOnes(x, act(n, hh, ww, c + 1)));
         Deque<Activation> uList = new ArrayDeque<>(), ulList = new ArrayDeque<>();
         uList.push(downShift(conv(xPad, Conv2d.downShifted(n, hh, ww, c + 1, fch, 2, 3, 1))));
         Activation ulA = downShift(conv(xPad, Conv2d.downShifted(n, hh, ww, c + 1, fch, 1, 3, 1)));
@@ -102,7 +109,8 @@ public final class PixelCnnPP {
 
         Activation e = elu(ul);
         out = nin(e, config.outputChannels());
-        params.allocate(be, train);
+        if (owner != null) params.share(owner.params);
+        else params.allocate(be, train);
         hostX = new float[Math.toIntExact(x.size())];
         hostH = h != null ? new float[n * config.numClasses()] : null;
     }
@@ -115,40 +123,24 @@ public final class PixelCnnPP {
         return a;
     }
 
-    private Activation conv(Activation in, ConvGeom g) {
-        Conv2d layer = new Conv2d(be, params, g, 1f);
-        Activation o = act(g.n(), g.ho(), g.wo(), g.cout());
-        macs += g.macs();
-        steps.add(new Step() {
-            public void forward(Pass p) { layer.forward(be, in.value, o.value, p.init()); }
+    private Activation add(Node node) {
+        nodes.add(node);
+        return node.output();
+    }
 
-            public void backward(Pass p) { layer.backward(be, in.value, o.grad, in.grad); }
-        });
-        return o;
+    private Activation conv(Activation in, ConvGeom g) {
+        macs += g.macs();
+        return add(new Node.Conv(in, act(g.n(), g.ho(), g.wo(), g.cout()), new Conv2d(be, params, g, 1f)));
     }
 
     private Activation deconv(Activation in, ConvGeom g) {
-        Deconv2d layer = new Deconv2d(be, params, g, 1f);
-        Activation o = act(g.n(), g.h(), g.w(), g.cin());
         macs += g.macs();
-        steps.add(new Step() {
-            public void forward(Pass p) { layer.forward(be, in.value, o.value, p.init()); }
-
-            public void backward(Pass p) { layer.backward(be, in.value, o.grad, in.grad); }
-        });
-        return o;
+        return add(new Node.Deconv(in, act(g.n(), g.h(), g.w(), g.cin()), new Deconv2d(be, params, g, 1f)));
     }
 
     private Activation nin(Activation in, int cout) {
-        Dense layer = new Dense(be, params, in.rows(), in.c, cout, 1f);
-        Activation o = act(in.n, in.h, in.w, cout);
         macs += in.rows() * in.c * cout;
-        steps.add(new Step() {
-            public void forward(Pass p) { layer.forward(be, in.value, o.value, p.init()); }
-
-            public void backward(Pass p) { layer.backward(be, in.value, o.grad, in.grad); }
-        });
-        return o;
+        return add(new Node.Nin(in, act(in.n, in.h, in.w, cout), new Dense(be, params, in.rows(), in.c, cout, 1f)));
     }
 
     private Activation gatedResnet(Activation in, Activation a, Stream stream) {
@@ -160,65 +152,27 @@ public final class PixelCnnPP {
         if (a != null) macs += px * (k * a.c) * f;
         if (h != null) macs += (long) in.n * config.numClasses() * 2 * f;
         acts.add(block.out);
-        steps.add(new Step() {
-            public void forward(Pass p) { block.forward(be, p); }
-
-            public void backward(Pass p) { block.backward(be, p); }
-        });
-        return block.out;
+        return add(new Node.Resnet(block));
     }
 
     private Activation downShift(Activation in) {
-        Activation o = act(in.n, in.h, in.w, in.c);
-        steps.add(new Step() {
-            public void forward(Pass p) { be.downShiftForward(in.value, o.value, in.n, in.h, in.w, in.c); }
-
-            public void backward(Pass p) { be.downShiftBackward(o.grad, in.grad, in.n, in.h, in.w, in.c); }
-        });
-        return o;
+        return add(new Node.DownShift(in, act(in.n, in.h, in.w, in.c)));
     }
 
     private Activation rightShift(Activation in) {
-        Activation o = act(in.n, in.h, in.w, in.c);
-        steps.add(new Step() {
-            public void forward(Pass p) { be.rightShiftForward(in.value, o.value, in.n, in.h, in.w, in.c); }
-
-            public void backward(Pass p) { be.rightShiftBackward(o.grad, in.grad, in.n, in.h, in.w, in.c); }
-        });
-        return o;
+        return add(new Node.RightShift(in, act(in.n, in.h, in.w, in.c)));
     }
 
     private Activation sum(Activation a, Activation b) {
-        Activation o = act(a.n, a.h, a.w, a.c);
-        steps.add(new Step() {
-            public void forward(Pass p) { be.add(a.value, b.value, o.value); }
-
-            public void backward(Pass p) {
-                be.axpy(1f, o.grad, a.grad);
-                be.axpy(1f, o.grad, b.grad);
-            }
-        });
-        return o;
+        return add(new Node.Sum(a, b, act(a.n, a.h, a.w, a.c)));
     }
 
     private Activation concat(Activation a, Activation b) {
-        Activation o = act(a.n, a.h, a.w, a.c + b.c);
-        steps.add(new Step() {
-            public void forward(Pass p) { be.concatChannelsForward(a.value, a.c, b.value, b.c, o.value, a.rows()); }
-
-            public void backward(Pass p) { be.concatChannelsBackward(o.grad, a.grad, a.c, b.grad, b.c, a.rows()); }
-        });
-        return o;
+        return add(new Node.Concat(a, b, act(a.n, a.h, a.w, a.c + b.c)));
     }
 
     private Activation elu(Activation in) {
-        Activation o = act(in.n, in.h, in.w, in.c);
-        steps.add(new Step() {
-            public void forward(Pass p) { be.eluForward(in.value, o.value); }
-
-            public void backward(Pass p) { be.eluBackward(o.value, o.grad, in.grad); }
-        });
-        return o;
+        return add(new Node.Elu(in, act(in.n, in.h, in.w, in.c)));
     }
 
     // ---------------------------------------------------------------- running
@@ -261,7 +215,7 @@ public final class PixelCnnPP {
 
     /** Runs the network on {@link #input()} (and {@link #classes()}), writing {@link #output()}. */
     public void forward(Pass pass) {
-        for (Step s : steps) s.forward(pass);
+        for (Node node : nodes) node.forward(be, pass);
     }
 
     /**
@@ -272,7 +226,7 @@ public final class PixelCnnPP {
     public void backward(Pass pass) {
         if (!train) throw new IllegalStateException("model built without gradients");
         for (Activation a : acts) if (a != out) be.fill(a.grad, 0f);
-        for (int i = steps.size() - 1; i >= 0; i--) steps.get(i).backward(pass);
+        for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).backward(be, pass);
     }
 
     /**
@@ -287,6 +241,14 @@ public final class PixelCnnPP {
     /** Initial parameter values before data-dependent init (V, hw ~ N(0, 0.05^2), g = 1, b = 0). */
     public float[] initialValues(long seed) {
         return params.initialValues(seed);
+    }
+
+    /**
+     * The network as a graph: its nodes in forward order (a topological order). The first reads
+     * {@link #input()}, the last writes {@link #output()}; unmodifiable.
+     */
+    public List<Node> graph() {
+        return java.util.Collections.unmodifiableList(nodes);
     }
 
     public ParamStore params() {

@@ -47,13 +47,38 @@ public final class ImageGrid {
      * {@code border} (0..255): train.py tiles its samples with border_color 1.0, white (255).
      */
     public static BufferedImage tile(byte[] nhwc, int n, int height, int width, int channels, int border) {
+        int[] grid = gridShape(n, height, width);
+        return tile(nhwc, n, height, width, channels, border, grid[0], grid[1], -1);
+    }
+
+    /**
+     * The general form: {@code cols} tiles a row ({@code ceil(n / cols)} rows; cols = 0: img_tile's square
+     * grid, {@link #gridShape}), and with
+     * {@code markAfterRow = K >= 0} every tile gets one extra pixel row after its image row K-1 (so the
+     * tile is H+1 high), drawn red (grey level 0 on grayscale grids): the line under the K rows that an
+     * image completion kept. {@code markAfterRow = -1}: no line.
+     *
+     * @throws IllegalArgumentException when the sizes do not match, C is not 1 or 3, cols &lt; 0 or the
+     *                                  marked row is outside [0, H]
+     */
+    public static BufferedImage tile(byte[] nhwc, int n, int height, int width, int channels, int border, int cols, int markAfterRow) {
+        if (cols < 0) throw new IllegalArgumentException("cols " + cols);
+        if (cols == 0) {
+            int[] grid = gridShape(n, height, width);
+            return tile(nhwc, n, height, width, channels, border, grid[0], grid[1], markAfterRow);
+        }
+        return tile(nhwc, n, height, width, channels, border, Math.max(1, (n + cols - 1) / cols), cols, markAfterRow);
+    }
+
+    private static BufferedImage tile(byte[] nhwc, int n, int height, int width, int channels, int border, int rows, int cols, int markAfterRow) {
         if (channels != 1 && channels != 3) throw new IllegalArgumentException("channels " + channels);
         if (n <= 0 || (long) n * height * width * channels != nhwc.length) {
             throw new IllegalArgumentException(nhwc.length + " bytes for " + n + " images of " + height + "x" + width + "x" + channels);
         }
-        int[] grid = gridShape(n, height, width);
-        int outH = grid[0] * (height + 1) - 1;
-        int outW = grid[1] * (width + 1) - 1;
+        if (markAfterRow < -1 || markAfterRow > height) throw new IllegalArgumentException("marked row " + markAfterRow + " of " + height);
+        int tileH = height + (markAfterRow >= 0 ? 1 : 0);
+        int outH = rows * (tileH + 1) - 1;
+        int outW = cols * (width + 1) - 1;
         BufferedImage out = new BufferedImage(outW, outH, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
         WritableRaster raster = out.getRaster();
         if (border != 0) {
@@ -62,17 +87,19 @@ public final class ImageGrid {
             for (int y = 0; y < outH; y++) for (int x = 0; x < outW; x++) raster.setPixel(x, y, fill);
         }
         int[] px = new int[channels];
-        for (int k = 0; k < n; k++) {
-            int y0 = (k / grid[1]) * (height + 1);
-            int x0 = (k % grid[1]) * (width + 1);
-            if (k / grid[1] >= grid[0]) break;
+        int[] mark = channels == 3 ? new int[] {255, 0, 0} : new int[] {0};
+        for (int k = 0; k < n && k / cols < rows; k++) {
+            int y0 = (k / cols) * (tileH + 1);
+            int x0 = (k % cols) * (width + 1);
             for (int y = 0; y < height; y++) {
+                int ty = y0 + y + (markAfterRow >= 0 && y >= markAfterRow ? 1 : 0);
                 for (int x = 0; x < width; x++) {
                     int at = ((k * height + y) * width + x) * channels;
                     for (int c = 0; c < channels; c++) px[c] = nhwc[at + c] & 0xff;
-                    raster.setPixel(x0 + x, y0 + y, px);
+                    raster.setPixel(x0 + x, ty, px);
                 }
             }
+            if (markAfterRow >= 0) for (int x = 0; x < width; x++) raster.setPixel(x0 + x, y0 + markAfterRow, mark);
         }
         return out;
     }
@@ -112,18 +139,48 @@ public final class ImageGrid {
      */
     public static void write(Path file, byte[] nhwc, int n, int height, int width, int channels, int border, int scale) {
         if (scale < 1) throw new IllegalArgumentException("scale " + scale);
-        BufferedImage img = scale(tile(nhwc, n, height, width, channels, border), scale);
+        write(file, scale(tile(nhwc, n, height, width, channels, border), scale));
+    }
+
+    /**
+     * Writes a tiled picture as PNG: to a temporary file in the same folder, then renamed over {@code file},
+     * so a failed write never leaves half a picture.
+     *
+     * @throws BadInputException naming the file when it cannot be written
+     */
+    public static void write(Path file, BufferedImage img) {
+        Path tmp = null;
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
-            if (!ImageIO.write(img, "png", file.toFile())) throw new IOException("no PNG writer");
+            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot write the PNG (" + e.getMessage() + ")", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) { // best effort: the rename has normally consumed it
+                }
+            }
         }
     }
 
-    /** img with every pixel repeated scale x scale times (same image type). */
-    static BufferedImage scale(BufferedImage img, int scale) {
+    /** The smallest whole factor that makes a picture at least {@value #MIN_WIDTH} pixels wide (1 when it already is). */
+    public static int autoScale(BufferedImage img) {
+        return Math.max(1, (MIN_WIDTH + img.getWidth() - 1) / img.getWidth());
+    }
+
+    /**
+     * img with every pixel repeated scale x scale times (same image type; nearest neighbour, so every pixel
+     * of the result is one of img's).
+     *
+     * @throws IllegalArgumentException when scale &lt; 1
+     */
+    public static BufferedImage scale(BufferedImage img, int scale) {
+        if (scale < 1) throw new IllegalArgumentException("scale " + scale);
         if (scale == 1) return img;
         BufferedImage out = new BufferedImage(img.getWidth() * scale, img.getHeight() * scale, img.getType());
         WritableRaster src = img.getRaster(), dst = out.getRaster();

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Writes uint8 arrays as numpy {@code .npy} files (format version 1.0): the magic {@code \x93NUMPY},
@@ -23,7 +24,7 @@ public final class NpyWriter {
     /**
      * Writes a uint8 array.
      *
-     * @param file  the .npy file (its folder must exist)
+     * @param file  the .npy file (its folder must exist); written to a temporary file beside it, then renamed
      * @param data  the elements in C order, e.g. NHWC images
      * @param shape the array shape; its product must equal data.length
      * @throws IllegalArgumentException when the shape does not match the data
@@ -33,15 +34,25 @@ public final class NpyWriter {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);
         if (n != data.length) throw new IllegalArgumentException(data.length + " bytes for an array of " + n + " elements");
+        Path tmp = null;
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
-            try (OutputStream out = Files.newOutputStream(file)) {
+            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
                 out.write(NpyFormat.header("|u1", shape));
                 out.write(data);
             }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot write the .npy file (" + e.getMessage() + ")", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) { // best effort: the rename has normally consumed it
+                }
+            }
         }
     }
 }

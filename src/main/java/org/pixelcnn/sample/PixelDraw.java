@@ -45,10 +45,25 @@ public final class PixelDraw {
      * in [-1, 1] whose (row, col) sub-pixels are overwritten.
      */
     public void sample(Buf l, Buf x, int rows, int row, int col) {
+        draw();
+        be.mixLogisticSample(l, uMix, u, x, batch, rows, cfg.width(), cfg.channels(), cfg.nrLogisticMix(), row, col);
+    }
+
+    /**
+     * Samples one position of every image from position-major blocks (the cached sampler's caches at that
+     * position): mixture parameters l [batch, P], images x [batch, C] overwritten. The same draws as
+     * {@link #sample(Buf, Buf, int, int, int)}.
+     */
+    public void sample(Buf l, Buf x) {
+        draw();
+        be.mixLogisticSample(l, uMix, u, x, batch, 1, 1, cfg.channels(), cfg.nrLogisticMix(), 0, 0);
+    }
+
+    /** The next batch*M then batch*C uniforms, uploaded. */
+    private void draw() {
         for (int i = 0; i < hostMix.length; i++) hostMix[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
         for (int i = 0; i < hostU.length; i++) hostU[i] = MixLogisticSampler.uniformFromRaw(rng.nextDouble());
         be.upload(hostMix, 0, uMix, 0, hostMix.length);
         be.upload(hostU, 0, u, 0, hostU.length);
-        be.mixLogisticSample(l, uMix, u, x, batch, rows, cfg.width(), cfg.channels(), cfg.nrLogisticMix(), row, col);
     }
 }

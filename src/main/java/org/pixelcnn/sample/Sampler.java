@@ -7,6 +7,7 @@ import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.Pass;
 import org.pixelcnn.model.PixelCnnPP;
 
+import java.util.function.IntConsumer;
 
 /**
  * Raster-order generation as train.py does it: start from zeros, run the network once per pixel
@@ -17,11 +18,12 @@ import org.pixelcnn.model.PixelCnnPP;
  *
  * <p>The network is causal in rows (every layer pads on top only and looks up and left), so the
  * outputs of rows [0, h') depend only on input rows [0, h'). Positions of row y are therefore
- * computed by a copy of the network built for the top h' = 4 ceil((y+1)/4) rows (same parameters):
- * the same outputs as the full network (the tests compare them bit for bit with one teacher-forced
- * pass), at about half the cost of running all H rows for every pixel.
+ * computed by a copy of the network built for the top h' = 4 ceil((y+1)/4) rows, which shares the
+ * full network's parameter block and classes ({@link PixelCnnPP#sharingParameters}: one parameter block in
+ * device memory, nothing copied per batch): the same outputs as the full network (the tests compare them
+ * with one teacher-forced pass), at about half the cost of running all H rows for every pixel.
  */
-public final class Sampler {
+public final class Sampler implements ImageSampler {
     /**
      * Sees the network's output just before a position is sampled: l [batch,rows,W,P] (P = 10M for
      * C = 3, 3M for C = 1) for the top rows of the images as they stand, positions [position, H*W) not
@@ -43,6 +45,7 @@ public final class Sampler {
     private final PixelCnnPP[] tops;
     private final PixelDraw draw;
     private PositionObserver observer;
+    private IntConsumer listener;
 
     /** @param model an eval network (its batch is the number of images sampled at once) */
     public Sampler(Backend be, PixelCnnPP model) {
@@ -54,7 +57,7 @@ public final class Sampler {
         for (int k = 0; k < tops.length; k++) {
             ModelConfig top = new ModelConfig(c.nrResnet(), c.nrFilters(), c.nrLogisticMix(), c.nonlinearity(), 4 * (k + 1),
                     c.width(), c.channels(), c.numClasses(), c.dropoutP());
-            tops[k] = new PixelCnnPP(be, top, model.batch, false);
+            tops[k] = PixelCnnPP.sharingParameters(top, model);
         }
     }
 
@@ -82,29 +85,51 @@ public final class Sampler {
         return this;
     }
 
+    @Override
+    public ModelConfig config() {
+        return model.config;
+    }
+
+    /** The model's batch. */
+    @Override
+    public int batch() {
+        return model.batch;
+    }
+
+    @Override
+    public Sampler onPosition(IntConsumer listener) {
+        this.listener = listener;
+        return this;
+    }
+
     /**
      * Samples a batch. labels (length batch) set the classes of a class-conditional model (ignored
      * otherwise). Returns the images as uint8 NHWC.
      */
+    @Override
     public byte[] sample(long seed, int[] labels) {
         be.fill(model.input().value, 0f);
         return continueFrom(0, seed, labels);
     }
 
     /**
-     * Samples positions [startPosition, H*W) in raster order, keeping what model.input() holds before
-     * it. Returns the images as uint8 NHWC.
+     * Sets the classes (labels, length batch; ignored for unconditional models), which the cropped networks
+     * share with the model: what {@link #continueFrom} does before its first position.
      */
-    public byte[] continueFrom(int startPosition, long seed, int[] labels) {
+    public void prepare(int[] labels) {
         ModelConfig c = model.config;
-        if (c.numClasses() > 0) model.loadLabels(labels);
-        for (PixelCnnPP top : tops) {
-            be.copy(model.params().values(), top.params().values());
-            if (c.numClasses() > 0) be.copy(model.classes(), top.classes());
-        }
-        draw.reseed(seed);
+        if (c.numClasses() > 0) model.loadLabels(labels); // the top-rows networks share these classes and the parameters
+    }
+
+    /**
+     * Samples positions [from, to) in raster order into model.input(), the uniforms continuing the draws
+     * of the last seed, after {@link #prepare}: the body of {@link #continueFrom}, public so that bench can
+     * time the positions of every band of rows (the cropped networks differ in cost).
+     */
+    public void samplePositions(int from, int to) {
+        ModelConfig c = model.config;
         PixelCnnPP net = null;
-        for (int pos = startPosition; pos < c.height() * c.width(); pos++) {
+        for (int pos = from; pos < to; pos++) {
             int y = pos / c.width();
             PixelCnnPP next = networkFor(y);
             if (next != net) {
@@ -115,8 +140,39 @@ public final class Sampler {
             net.forward(Pass.eval());
             if (observer != null) observer.beforeSample(pos, net.output().value, net.config.height());
             draw.sample(net.output().value, net.input().value, net.config.height(), y, pos % c.width());
+            if (listener != null) listener.accept(pos);
         }
         if (net != null) copyTop(net, false);
+    }
+
+    /** Writes the prefix into model.input() and continues from startPosition; the prefix bytes are returned as given. */
+    @Override
+    public byte[] complete(byte[] prefix, int startPosition, long seed, int[] labels) {
+        ModelConfig c = model.config;
+        int positions = c.height() * c.width();
+        if (prefix == null || prefix.length != model.input().size())
+            throw new IllegalArgumentException("prefix of " + (prefix == null ? 0 : prefix.length) + " bytes for " + model.batch + " images of "
+                    + c.height() + "x" + c.width() + "x" + c.channels());
+        if (startPosition < 0 || startPosition > positions)
+            throw new IllegalArgumentException("start position " + startPosition + " outside [0, " + positions + "]");
+        float[] x = PixelScaling.toUnit(prefix);
+        be.upload(x, 0, model.input().value, 0, x.length);
+        byte[] out = continueFrom(startPosition, seed, labels);
+        for (int b = 0; b < model.batch; b++) {
+            int at = b * positions * c.channels();
+            System.arraycopy(prefix, at, out, at, startPosition * c.channels());
+        }
+        return out;
+    }
+
+    /**
+     * Samples positions [startPosition, H*W) in raster order, keeping what model.input() holds before
+     * it. Returns the images as uint8 NHWC.
+     */
+    public byte[] continueFrom(int startPosition, long seed, int[] labels) {
+        prepare(labels);
+        draw.reseed(seed);
+        samplePositions(startPosition, model.config.height() * model.config.width());
         float[] x = new float[(int) model.input().size()];
         be.download(model.input().value, 0, x, 0, x.length);
         byte[] out = new byte[x.length];

@@ -22,11 +22,18 @@ import org.pixelcnn.backend.AdamPolyak;
 public final class ModelParity {
     private final Backend ref, dut;
     private final long seed;
+    private final StickyGuard guard;
 
     public ModelParity(Backend ref, Backend dut, long seed) {
+        this(ref, dut, seed, StickyGuard.never());
+    }
+
+    /** @param guard told about every failure; once it has stopped, no further check runs */
+    public ModelParity(Backend ref, Backend dut, long seed, StickyGuard guard) {
         this.ref = ref;
         this.dut = dut;
         this.seed = seed;
+        this.guard = guard;
     }
 
     /** A model on both backends with identical random parameters, input and classes. */
@@ -87,35 +94,39 @@ public final class ModelParity {
         double run();
     }
 
-    private static Result check(String op, String shape, double bound, Check c) {
+    /** Runs one check into out, unless a sticky error has stopped the run. */
+    private void check(List<Result> out, String op, String shape, double bound, Check c) {
+        if (guard.stopped()) return;
         try {
-            return new Result(op, shape, c.run(), bound, null);
+            out.add(new Result(op, shape, c.run(), bound, null));
         } catch (RuntimeException | Error e) {
-            return new Result(op, shape, Double.NaN, bound, Parity.describe(e));
+            guard.failed(e);
+            out.add(new Result(op, shape, Double.NaN, bound, Parity.describe(e)));
         }
     }
 
-    /** All whole-model comparisons for one configuration. */
+    /** All whole-model comparisons for one configuration (none once the guard has stopped the run). */
     public List<Result> compare(ModelConfig cfg, int batch, double bound) {
         List<Result> out = new ArrayList<>();
+        if (guard.stopped()) return out;
         long refMark = Parity.mark(ref), dutMark = Parity.mark(dut);
         String shape = String.format("%dx%dx%dx%d r%d f%d M%d %s K%d", batch, cfg.height(), cfg.width(), cfg.channels(), cfg.nrResnet(),
                 cfg.nrFilters(), cfg.nrLogisticMix(), cfg.nonlinearity().flag(), cfg.numClasses());
         try {
             Pair p = new Pair(cfg, batch);
-            out.add(check("model dataDependentInit", shape, bound, () -> {
+            check(out, "model dataDependentInit", shape, bound, () -> {
                 p.r.dataDependentInit(seed);
                 p.d.dataDependentInit(seed);
                 return p.compare(p.r.params().values(), p.d.params().values());
-            }));
+            });
             p.setParams(p.params);
             Pass pass = Pass.train(seed, 1, 0);
-            out.add(check("model forward (train)", shape, bound, () -> {
+            check(out, "model forward (train)", shape, bound, () -> {
                 p.r.forward(pass);
                 p.d.forward(pass);
                 return p.compare(p.r.output().value, p.d.output().value);
-            }));
-            out.add(check("model backward", shape, bound, () -> {
+            });
+            check(out, "model backward", shape, bound, () -> {
                 float[] g = new float[(int) p.r.output().size()];
                 SplittableRandom rng = new SplittableRandom(seed + 7);
                 for (int i = 0; i < g.length; i++) g[i] = (float) (rng.nextDouble() - 0.5);
@@ -125,15 +136,16 @@ public final class ModelParity {
                 p.r.backward(pass);
                 p.d.backward(pass);
                 return Math.max(p.compare(p.r.params().grads(), p.d.params().grads()), p.compare(p.r.input().grad, p.d.input().grad));
-            }));
-            out.add(check("model loss + dloss/dl", shape, bound, () -> {
+            });
+            check(out, "model loss + dloss/dl", shape, bound, () -> {
                 double[] pr = new double[batch], pd = new double[batch];
                 double lr = p.loss(p.r, ref, pr), ld = p.loss(p.d, dut, pd);
                 double e = Parity.relativeError(new double[]{lr}, new double[]{ld});
                 return Math.max(Math.max(e, Parity.relativeError(pr, pd)), p.compare(p.r.output().grad, p.d.output().grad));
-            }));
-            out.add(check("model 3 training steps", shape, bound, () -> train(p, batch)));
+            });
+            check(out, "model 3 training steps", shape, bound, () -> train(p, batch));
         } catch (RuntimeException | Error e) {
+            guard.failed(e);
             out.add(new Result("model setup", shape, Double.NaN, bound, Parity.describe(e)));
         } finally {
             Parity.release(ref, refMark);
@@ -175,9 +187,10 @@ public final class ModelParity {
      * The autoregressive property on the backend under test: changing input pixel (i, j) leaves every
      * output at raster positions up to (i, j) bit-for-bit unchanged and changes some later one.
      *
-     * @return a result whose error is the number of violations (bound 0)
+     * @return a result whose error is the number of violations (bound 0); null when the guard has stopped the run
      */
     public Result causality(ModelConfig cfg) {
+        if (guard.stopped()) return null;
         String shape = String.format("1x%dx%dx%d r%d f%d", cfg.height(), cfg.width(), cfg.channels(), cfg.nrResnet(), cfg.nrFilters());
         long mark = Parity.mark(dut);
         try {
@@ -208,6 +221,7 @@ public final class ModelParity {
             }
             return new Result("causality (dut only)", shape, violations, 0, null);
         } catch (RuntimeException | Error e) {
+            guard.failed(e);
             return new Result("causality (dut only)", shape, Double.NaN, 0, Parity.describe(e));
         } finally {
             Parity.release(dut, mark);

@@ -17,7 +17,8 @@ import org.pixelcnn.backend.AdamPolyak;
  * The table of Backend operation cases, forward and backward, for one {@link Shapes}: every method of
  * {@link Backend} at the sizes the model uses them (rows = n*h*w, f filters, 2f after concat_elu), the
  * convolutions of every kind the model makes (plus, for odd shapes, geometries that exercise cuDNN
- * cropping and explicit padding), all four GEMM transposes, and the likelihood and sampler.
+ * cropping and explicit padding), the cached sampler's window gathers over the same geometries, all four
+ * GEMM transposes, and the likelihood and sampler.
  */
 public final class OpCases {
     private final List<OpCase> cases = new ArrayList<>();
@@ -33,6 +34,7 @@ public final class OpCases {
         t.memory();
         t.algebra();
         t.convolutions();
+        t.windows();
         t.weightNorm();
         t.pointwise();
         t.layout();
@@ -128,6 +130,42 @@ public final class OpCases {
             T x = c.in(g.inSize()), w = c.in(g.weightSize(), -0.3, 0.3), y = c.out(g.outSize());
             return be -> be.convForward(g, x.on(be), w.on(be), null, y.on(be));
         });
+    }
+
+    /**
+     * The cached sampler's gathers for every geometry, over position-major caches [h, w, n, c]: a run that
+     * crosses a row end, a single position, and every position; the transposed gather over the same
+     * geometries (as the deconvs use it), the per-tap weight transpose, and the small GEMMs of one position.
+     */
+    private void windows() {
+        for (ConvGeom g : geometries()) {
+            int outPositions = g.ho() * g.wo(), inPositions = g.h() * g.w();
+            int[][] runs = {{Math.min(outPositions - 1, g.wo() / 2), Math.min(g.wo() + 1, outPositions - Math.min(outPositions - 1, g.wo() / 2))},
+                    {outPositions - 1, 1}, {0, outPositions}};
+            for (int[] r : runs) {
+                long k = (long) g.fh() * g.fw() * g.cin();
+                add("gatherWindows", geom(g) + " at " + r[0] + "+" + r[1], c -> {
+                    T x = c.in(g.inSize()), col = c.out(r[1] * g.n() * k);
+                    return be -> be.gatherWindows(g, x.on(be), r[0], r[1], col.on(be));
+                });
+            }
+            int[][] tRuns = {{Math.min(inPositions - 1, g.w() / 2), Math.min(g.w() + 1, inPositions - Math.min(inPositions - 1, g.w() / 2))},
+                    {0, inPositions}};
+            for (int[] r : tRuns) {
+                long k = (long) g.fh() * g.fw() * g.cout();
+                add("gatherWindowsTransposed", geom(g) + " at " + r[0] + "+" + r[1], c -> {
+                    T x = c.in(g.outSize()), col = c.out(r[1] * g.n() * k);
+                    return be -> be.gatherWindowsTransposed(g, x.on(be), r[0], r[1], col.on(be));
+                });
+            }
+            add("transposeTaps", geom(g), c -> {
+                T w = c.in(g.weightSize()), wt = c.out(g.weightSize());
+                return be -> be.transposeTaps(w.on(be), wt.on(be), g.fh() * g.fw(), g.cin(), g.cout());
+            });
+        }
+        int f = s.f();
+        gemm(false, false, s.n(), 2 * f, 6 * 2 * f, 0f);   // a 2x3 convolution 2f -> 2f at one position of the batch
+        gemm(false, false, s.n() * s.w(), f, 6 * 2 * f, 0f); // ... and over one row
     }
 
     private void weightNorm() {

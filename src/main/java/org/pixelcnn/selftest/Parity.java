@@ -16,7 +16,9 @@ import org.pixelcnn.backend.cuda.CudaBackend;
  * fresh random inputs, and compares every output by relative error ||dut - ref|| / ||ref|| (float64; NaN
  * anywhere fails). Outputs that the operation overwrites are poisoned with NaN on both backends first, so
  * an element the operation forgets to write fails; accumulated outputs start from the same random values.
- * Device memory a case allocates is given back after it (arena mark / release).
+ * Device memory a case allocates is given back after it (arena mark / release). A failure is reported as a
+ * failed result and the next case runs, unless the {@link StickyGuard} says it left a sticky CUDA error:
+ * {@link #runAll} then stops.
  */
 public final class Parity {
     /**
@@ -43,12 +45,25 @@ public final class Parity {
 
     private final Backend ref, dut;
     private final long seed;
+    private final StickyGuard guard;
     private long counter;
 
+    /** A comparison whose failures never stop the run (two CPU backends: the harness's own tests). */
     public Parity(Backend ref, Backend dut, long seed) {
+        this(ref, dut, seed, StickyGuard.never());
+    }
+
+    /** @param guard told about every failure; stops {@link #runAll} at a sticky CUDA error */
+    public Parity(Backend ref, Backend dut, long seed, StickyGuard guard) {
         this.ref = ref;
         this.dut = dut;
         this.seed = seed;
+        this.guard = guard;
+    }
+
+    /** The guard this comparison reports failures to. */
+    public StickyGuard guard() {
+        return guard;
     }
 
     public Backend ref() {
@@ -159,11 +174,28 @@ public final class Parity {
             dut.synchronize();
             return new Result(oc.op(), oc.shape(), worst(c), bound, null);
         } catch (RuntimeException | Error e) {
+            guard.failed(e);
             return new Result(oc.op(), oc.shape(), Double.NaN, bound, describe(e));
         } finally {
             release(ref, refMark);
             release(dut, dutMark);
         }
+    }
+
+    /**
+     * Runs the cases in order, giving each result to {@code report} as it comes, and stops after the case that
+     * left a sticky CUDA error ({@link StickyGuard}); the cases after it do not run.
+     *
+     * @return the number of cases run
+     */
+    public int runAll(List<OpCase> cases, double bound, Consumer<Result> report) {
+        int run = 0;
+        for (OpCase c : cases) {
+            if (guard.stopped()) break;
+            report.accept(run(c, bound));
+            run++;
+        }
+        return run;
     }
 
     /** "ExceptionClass: first line of the message". */

@@ -44,13 +44,23 @@ public final class TrainingParity {
     private final CpuBackend cpu;
     private final List<CudaBackend> gpus;
     private final long seed;
+    private final StickyGuard guard;
 
-    /** @param gpus at least three backends (replicas), normally on one GPU */
+    /** As {@link #TrainingParity(CpuBackend, List, long, StickyGuard)} with a guard over the replicas. */
     public TrainingParity(CpuBackend cpu, List<CudaBackend> gpus, long seed) {
+        this(cpu, gpus, seed, StickyGuard.of(gpus));
+    }
+
+    /**
+     * @param gpus  at least three backends (replicas), normally on one GPU
+     * @param guard told about every failure; once it has stopped, no further check runs
+     */
+    public TrainingParity(CpuBackend cpu, List<CudaBackend> gpus, long seed, StickyGuard guard) {
         if (gpus.size() < 3) throw new IllegalArgumentException("need three GPU replicas, got " + gpus.size());
         this.cpu = cpu;
         this.gpus = List.copyOf(gpus);
         this.seed = seed;
+        this.guard = guard;
     }
 
     private static float[] download(Backend be, Buf b) {
@@ -68,7 +78,7 @@ public final class TrainingParity {
     /** All-reduce checks with 1, 2 and 3 replicas on {@code length} floats. */
     public List<Result> allReduce(int length, double bound) {
         List<Result> out = new ArrayList<>();
-        for (int n = 1; n <= 3; n++) {
+        for (int n = 1; n <= 3 && !guard.stopped(); n++) {
             String shape = n + " replicas x " + length + " floats";
             List<CudaBackend> reps = gpus.subList(0, n);
             long[] marks = new long[n];
@@ -104,6 +114,7 @@ public final class TrainingParity {
                 out.add(new Result("allreduce bits across replicas", shape, acrossReplicas, 0, null));
                 out.add(new Result("allreduce bits vs CPU ring", shape, vsCpuRing, 0, null));
             } catch (RuntimeException | Error e) {
+                guard.failed(e);
                 out.add(new Result("allreduce", shape, Double.NaN, bound, Parity.describe(e)));
             } finally {
                 for (int r = 0; r < n; r++) Parity.release(reps.get(r), marks[r]);
@@ -120,6 +131,7 @@ public final class TrainingParity {
      */
     public List<Result> trainingStep(ModelConfig cfg, int batch, double bound, double checkpointBound, Path tmp) {
         List<Result> out = new ArrayList<>();
+        if (guard.stopped()) return out;
         String shape = String.format("2x%d vs 1x%d, %dx%dx%d r%d f%d K%d", batch, 2 * batch, cfg.height(), cfg.width(), cfg.channels(),
                 cfg.nrResnet(), cfg.nrFilters(), cfg.numClasses());
         long[] marks = new long[3];
@@ -162,6 +174,7 @@ public final class TrainingParity {
             out.add(new Result("train step replica bits", shape, across, 0, null));
             out.add(checkpoint(a, cfg, batch, pixels, labels, checkpointBound, tmp));
         } catch (RuntimeException | Error e) {
+            guard.failed(e);
             out.add(new Result("train step setup", shape, Double.NaN, bound, Parity.describe(e)));
         } finally {
             for (int r = 0; r < 3; r++) Parity.release(gpus.get(r), marks[r]);
@@ -190,6 +203,7 @@ public final class TrainingParity {
             String ok = Double.isFinite(gpuBits) && Double.isFinite(cpuBits) ? null : "bits/dim not finite: GPU " + gpuBits + ", CPU " + cpuBits;
             return new Result("checkpoint GPU->CPU bits/dim", shape + String.format(" (%.5f)", cpuBits), Math.abs(gpuBits - cpuBits), bound, ok);
         } catch (RuntimeException | Error e) {
+            guard.failed(e);
             return new Result("checkpoint GPU->CPU bits/dim", shape, Double.NaN, bound, Parity.describe(e));
         } finally {
             deleteQuietly(dir);

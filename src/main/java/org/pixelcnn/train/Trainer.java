@@ -14,7 +14,7 @@ import org.pixelcnn.io.MetricsLog;
 import org.pixelcnn.model.ModelConfig;
 import org.pixelcnn.model.PixelCnnPP;
 import org.pixelcnn.sample.ImageGrid;
-import org.pixelcnn.sample.Sampler;
+import org.pixelcnn.sample.CachedSampler;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +61,7 @@ public final class Trainer implements AutoCloseable {
     private LoaderState loaderState = LoaderState.START;
     private Path lastCheckpoint;
     private int stepsPerEpoch = 1;
-    private Sampler sampler;
+    private CachedSampler sampler;
     private double lastTrainBits = Double.NaN, lastTestBits = Double.NaN;
     /** What asked the run to stop (e.g. "SIGINT"), or null; set from a signal handler's thread. */
     private volatile String stopRequest;
@@ -390,11 +390,12 @@ public final class Trainer implements AutoCloseable {
         saveCheckpoint();
         // samples from the Polyak averages, --num_samples batches, tiled like the original
         evaluator.setParams(r0.ema);
-        if (sampler == null) sampler = new Sampler(r0.be, evaluator.model()).observe((pos, l, rows) -> checkStop()); // built once
         ModelConfig m = cfg.model();
         int n = cfg.batchSize();
+        if (sampler == null) sampler = new CachedSampler(r0.be, evaluator.model(), n); // built once: its caches live in the backend's memory
+        sampler.onPosition(pos -> checkStop());
         int count = Math.max(1, cfg.numSamples()) * n;
-        listener.note(String.format("sampling %d images (one network pass per pixel, %d passes)", count, Math.max(1, cfg.numSamples()) * m.height() * m.width()));
+        listener.note(String.format("sampling %d images (cached sampler: each activation computed once)", count));
         byte[] all = new byte[count * (int) m.dims()];
         for (int k = 0; k < Math.max(1, cfg.numSamples()); k++) {
             int[] labels = new int[n];

@@ -51,12 +51,17 @@ class BenchCommandTest {
         assertEquals(stats.params(), j.get("params").getAsLong());
         assertEquals(stats.forwardFlops() / 1e9, num(j, "forward_gflop_per_image"), 1e-12);
 
-        double train = num(j, "train_images_per_s"), sample = num(j, "sample_images_per_s");
+        double train = num(j, "train_images_per_s"), sample = num(j, "sample_images_per_s"), naive = num(j, "sample_naive_images_per_s");
         double step = num(j, "step_seconds_median"), fwd = num(j, "forward_seconds_median"), sstep = num(j, "sample_step_seconds_median");
         assertTrue(train > 0 && Double.isFinite(train), r.out());
         assertTrue(sample > 0 && Double.isFinite(sample), r.out());
         assertEquals(2 / step, train, 1e-9 * train);
-        assertEquals(2 / (sstep * 28 * 28), sample, 1e-9 * sample);
+        assertEquals(2 / num(j, "sample_batch_seconds_median"), sample, 1e-9 * sample);
+        assertEquals(2 / num(j, "sample_naive_batch_seconds"), naive, 1e-9 * naive);
+        assertEquals(sample / naive, num(j, "sample_cached_over_naive"), 1e-9 * sample / naive);
+        // the cached sampler does about one forward pass of work for a batch, the naive one 28*28 cropped ones
+        assertTrue(sample > 5 * naive, "cached " + sample + " images/s vs naive " + naive);
+        assertTrue(naive > 2 / (sstep * 28 * 28), "the naive sampler's cropped networks cost less than the full one at every position");
         assertEquals(3 * stats.forwardFlops() * 2 / step / 1e9, num(j, "train_gflop_per_s"), 1e-9 * num(j, "train_gflop_per_s"));
         assertTrue(fwd > 0 && fwd <= sstep, "forward " + fwd + " s is part of the sampling step " + sstep + " s");
         assertTrue(step > fwd, "a training step (" + step + " s) costs more than an eval forward pass (" + fwd + " s)");
@@ -73,8 +78,10 @@ class BenchCommandTest {
         assertTrue(r.out().contains("config S (nr_resnet 1, nr_filters 32, nr_logistic_mix 5, 3x32x32), batch 1"), r.out());
         assertTrue(r.out().contains("per operation, training step"), r.out());
         assertTrue(r.out().contains("per operation, sampling step"), r.out());
+        assertTrue(r.out().contains("per operation, cached sampler batch"), r.out());
         for (String op : new String[]{"forward convForward", "backward convBackwardFilter", "backward convBackwardData",
-                "update adamPolyak", "forward mixLogisticLoss", "backward concatEluBackward", "mixLogisticSample"})
+                "update adamPolyak", "forward mixLogisticLoss", "backward concatEluBackward", "mixLogisticSample",
+                "gatherWindows", "gatherWindowsTransposed", "transposeTaps"})
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(op + " ")), op + " missing in\n" + r.out());
         // the products carry a GFLOP/s figure, elementwise operations a dash
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("forward convForward ") && l.trim().matches(".*%\\s+[0-9]+\\.[0-9]$")), r.out());

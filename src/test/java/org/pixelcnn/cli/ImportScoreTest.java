@@ -225,6 +225,7 @@ class ImportScoreTest {
         assertEquals(0, trainSplit.code(), trainSplit.err());
         assertEquals(17, Files.readAllLines(train).size());
 
+        // an imported model (no run id) resumes with this run's own batch layout and seed: only the network must match
         CliRun resumed = CliRun.run("train", "--data_set", "mnist", "--data_dir", data.toString(), "--save_dir", save.toString(), "--load_params",
                 "--nr_resnet", "1", "--nr_filters", "6", "--nr_logistic_mix", "2", "--batch_size", "4", "--init_batch_size", "4",
                 "--max_steps", "2", "--backend", "cpu", "--progress", "off");

@@ -58,7 +58,7 @@ class TrainSampleEvalTest {
     void sampleIsAReproducibleGrid() throws IOException {
         Path a = tmp.resolve("a.png"), npy = tmp.resolve("a.npy");
         CliRun r = CliRun.run("sample", "--checkpoint", save.toString(), "--count", "5", "--batch", "2", "--seed", "7",
-                "--out", a.toString(), "--uint8", npy.toString(), "--backend", "cpu");
+                "--scale", "1", "--out", a.toString(), "--uint8", npy.toString(), "--backend", "cpu");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("checkpoint-3.safetensors (step 3, Polyak-averaged parameters"), r.out());
         BufferedImage img = ImageIO.read(a.toFile());
@@ -88,7 +88,7 @@ class TrainSampleEvalTest {
 
         Path again = tmp.resolve("again.png");
         assertEquals(0, CliRun.run("sample", "--checkpoint", save.resolve("checkpoint-3.safetensors").toString(), "--count", "5",
-                "--batch", "2", "--seed", "7", "--out", again.toString(), "--backend", "cpu").code());
+                "--batch", "2", "--seed", "7", "--scale", "1", "--out", again.toString(), "--backend", "cpu").code());
         assertArrayEquals(read(a), read(again), "same seed, same PNG bytes");
 
         Path other = tmp.resolve("other.png");
@@ -102,6 +102,24 @@ class TrainSampleEvalTest {
                 "--out", tmp.resolve("first.png").toString(), "--uint8", first.toString(), "--backend", "cpu").code());
         byte[] firstBytes = read(first);
         assertArrayEquals(Arrays.copyOfRange(nhwc, 0, 128), Arrays.copyOfRange(firstBytes, firstBytes.length - 128, firstBytes.length));
+    }
+
+    @Test
+    void smallGridsAreEnlargedByDefault() throws IOException {
+        Path one = tmp.resolve("one.png"), auto = tmp.resolve("auto.png");
+        assertEquals(0, CliRun.run("sample", "--checkpoint", save.toString(), "--count", "5", "--seed", "7", "--scale", "1",
+                "--out", one.toString(), "--backend", "cpu").code());
+        assertEquals(0, CliRun.run("sample", "--checkpoint", save.toString(), "--count", "5", "--seed", "7",
+                "--out", auto.toString(), "--backend", "cpu").code());
+        BufferedImage a = ImageIO.read(one.toFile()), b = ImageIO.read(auto.toFile());
+        int k = b.getWidth() / a.getWidth();
+        assertEquals(20, k, "a 26-pixel grid is enlarged 20 times, to 520 pixels");
+        for (int y = 0; y < b.getHeight(); y++)
+            for (int x = 0; x < b.getWidth(); x++)
+                assertEquals(a.getRaster().getSample(x / k, y / k, 0), b.getRaster().getSample(x, y, 0), "nearest neighbour at " + x + "," + y);
+        CliRun bad = CliRun.run("sample", "--checkpoint", save.toString(), "--scale", "0", "--out", auto.toString(), "--backend", "cpu");
+        assertEquals(2, bad.code());
+        assertEquals("error: --scale must be auto or a whole number from 1 to 64, not '0'", bad.err().strip());
     }
 
     /** The test bits/dim of the last "epoch" line train wrote to metrics.jsonl. */

@@ -103,4 +103,26 @@ class ParityHarnessTest {
         assertTrue(r.ok(), r.line());
         assertEquals(0, r.error());
     }
+
+    @Test
+    void samplerChecksPassOnTheCpuAndCatchAWrongWindow() {
+        ModelConfig cfg = new ModelConfig(1, 6, 2, Nonlinearity.CONCAT_ELU, 8, 8, 3, 4, 0.5f);
+        List<Result> rs = new SamplerParity(a, b, 3).compare(cfg, 2, 1e-5, true);
+        assertEquals(3, rs.size());
+        for (Result r : rs) assertTrue(r.ok(), r.line());
+        assertEquals(0, rs.get(2).error(), "two CPU backends draw the same images");
+
+        // a backend whose window gather reads one position too early: the cached path goes wrong, the full pass does not
+        Backend broken = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[]{Backend.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("gatherWindows") && (Integer) args[2] > 0) args[2] = (Integer) args[2] - 1;
+                    try {
+                        return m.invoke(b, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Result r = new SamplerParity(a, broken, 3).compare(cfg, 2, 1e-4, false).get(0);
+        assertFalse(r.ok(), r.line());
+    }
 }

@@ -13,8 +13,8 @@ import org.pixelcnn.model.layers.Nonlinearity;
 
 /**
  * The replicas' device memory plan: placement r mod gpus, arenas that grow with the batch by
- * 1.25 * trainingFloats * 4 bytes an image, replica 0's extra networks, the per-GPU sum, which GPU is too
- * small, and the one-line out-of-memory message.
+ * 1.25 * trainingFloats * 4 bytes an image, replica 0's extra networks (counted exactly), the per-GPU sum,
+ * which GPU is too small, and the one-line out-of-memory message.
  */
 class GpuMemoryPlanTest {
     private static final ModelConfig CFG = new ModelConfig(2, 32, 5, Nonlinearity.CONCAT_ELU, 16, 16, 3, 0, 0.5f);
@@ -40,7 +40,12 @@ class GpuMemoryPlanTest {
         long margin = b16.libraryMarginBytes(16) - b8.libraryMarginBytes(8);
         assertTrue(Math.abs(b16.replicaBytes(1) - b8.replicaBytes(1) - 8 * perImage - margin) <= 2, "replica 1 grows by 8 images");
         assertTrue(b8.replicaBytes(1) >= STATS.trainingFloats() * 4L * 8 + STATS.params() * 4L * 6 + CudaBackend.libraryMarginBytes(0));
-        assertTrue(b8.replicaBytes(0) >= b8.replicaBytes(1) + STATS.trainingFloats() * 4L * 16, "replica 0 also holds the eval and init networks");
+        long initNet = org.pixelcnn.model.AllocationCount.of(be -> new org.pixelcnn.model.PixelCnnPP(be, CFG, 8, false)).arenaBytes();
+        long evalNet = GpuMemoryPlan.eval(CFG, 8).tensorBytes();
+        long caches = GpuMemoryPlan.sampling(CFG, 8, true).tensorBytes()
+                - org.pixelcnn.model.AllocationCount.of(be -> new org.pixelcnn.model.PixelCnnPP(be, CFG, 1, false)).arenaBytes();
+        assertEquals(b8.replicaBytes(1) + initNet + evalNet + caches, b8.replicaBytes(0),
+                "replica 0 also holds the init network, the eval network and the cached sampler's caches");
     }
 
     @Test

@@ -17,14 +17,15 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.bench.StepRig;
-import org.pixelcnn.model.ModelStats;
 
 /**
  * Whole steps of the model of {@code shapes} ({@link BenchConfig}: D = the default model at batch 16,
  * S = 1/32/5 at batch 16; {@code batch} &gt; 0 overrides), the same work as the {@code bench} command
  * ({@link StepRig}): {@link #trainStep} = upload, forward (dropout on), loss and gradient, backward,
  * gradient check, Adam + Polyak (one replica: no all-reduce); {@link #sampleStep} = one eval forward
- * pass plus the mixture sample of one position. Time per step after a synchronisation. The CPU needs
+ * pass plus the mixture sample of one position; {@link #cachedSampleBatch} = a whole batch of images
+ * with the cached sampler (every position; its first call also builds the sampler's caches, in warm-up).
+ * Time per step (per batch for the cached sampler) after a synchronisation. The CPU needs
  * about 1 GB per image of batch for D in training: use {@code -p shapes=S} or {@code -p batch=2} there.
  */
 @State(Scope.Thread)
@@ -52,7 +53,7 @@ public class Steps {
     @Setup(Level.Trial)
     public void setup() {
         BenchConfig bc = BenchConfig.named(shapes, batch > 0 ? batch : null);
-        be = BenchBackend.open(backend, StepRig.arenaBytes(ModelStats.of(bc.model()), bc.batch()));
+        be = BenchBackend.open(backend, StepRig.arenaPlan(bc).estimateBytes());
         if (be == null) return;
         rig = new StepRig(be, bc);
         be.synchronize();
@@ -70,6 +71,14 @@ public class Steps {
         double nats = rig.trainStep(++t);
         be.synchronize();
         return nats;
+    }
+
+    @Benchmark
+    public byte[] cachedSampleBatch() {
+        if (be == null) return null;
+        byte[] images = rig.sampleBatchCached(pos++);
+        be.synchronize();
+        return images;
     }
 
     @Benchmark

@@ -162,6 +162,23 @@ public final class CpuBackend implements Backend {
         return sum;
     }
 
+    // ---------------------------------------------------------------- position-major windows
+
+    @Override
+    public void gatherWindows(ConvGeom g, Buf x, int p0, int count, Buf col) {
+        CpuWindows.gather(par, g, f(x), p0, count, f(col));
+    }
+
+    @Override
+    public void gatherWindowsTransposed(ConvGeom g, Buf x, int p0, int count, Buf col) {
+        CpuWindows.gatherTransposed(par, g, f(x), p0, count, f(col));
+    }
+
+    @Override
+    public void transposeTaps(Buf w, Buf wt, int taps, int rows, int cols) {
+        CpuWindows.transposeTaps(f(w), f(wt), taps, rows, cols);
+    }
+
     // ---------------------------------------------------------------- weight norm
 
     @Override

@@ -11,7 +11,8 @@ import static org.bytedeco.cuda.global.cublas.*;
  * X^T, so C = op(A) op(B) is computed as C^T = op(B)^T op(A)^T, i.e. cublasSgemm with the operands swapped,
  * m and n swapped, and the leading dimensions of the row-major storage. FP32 mode uses CUBLAS_DEFAULT_MATH
  * (no TF32 for SGEMM), TF32 mode CUBLAS_TF32_TENSOR_OP_MATH. The handle's workspace comes from the arena
- * (cublasSetWorkspace_v2), so cuBLAS allocates nothing during a step. CPU twin: CpuConv.Blas.gemm.
+ * (cublasSetWorkspace_v2), so cuBLAS allocates nothing during a step. In checking mode ({@link StreamCheck})
+ * the stream is synchronised after every product. CPU twin: CpuConv.Blas.gemm.
  */
 final class CublasGemm implements AutoCloseable {
     /** cuBLAS workspace taken from the arena. */
@@ -19,8 +20,10 @@ final class CublasGemm implements AutoCloseable {
 
     private final cublasContext handle = new cublasContext();
     private final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
+    private final StreamCheck check;
 
-    CublasGemm(CUstream_st stream, Precision precision, DeviceArena arena) {
+    CublasGemm(CUstream_st stream, Precision precision, DeviceArena arena, StreamCheck check) {
+        this.check = check;
         CudaException.cublas(cublasCreate_v2(handle), "cublasCreate_v2");
         CudaException.cublas(cublasSetStream_v2(handle, stream), "cublasSetStream_v2");
         CudaException.cublas(cublasSetWorkspace_v2(handle, new DevicePtr(arena.allocateScratch(WORKSPACE)), WORKSPACE), "cublasSetWorkspace_v2");
@@ -37,11 +40,15 @@ final class CublasGemm implements AutoCloseable {
         int lda = transA ? m : k, ldb = transB ? k : n;
         alpha.put(0, a);
         beta.put(0, b);
-        CudaException.cublas(cublasSgemm_v2(handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+        int status = cublasSgemm_v2(handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
                 n, m, k, alpha, new FloatPointer(new DevicePtr(bBuf.address())), Math.max(1, ldb),
                 new FloatPointer(new DevicePtr(aBuf.address())), Math.max(1, lda), beta,
-                new FloatPointer(new DevicePtr(c.address())), Math.max(1, n)),
-                "cublasSgemm_v2(row-major " + (transA ? "A^T" : "A") + (transB ? " B^T" : " B") + ", m=" + m + " n=" + n + " k=" + k + ")");
+                new FloatPointer(new DevicePtr(c.address())), Math.max(1, n));
+        if (status != CUBLAS_STATUS_SUCCESS || check.everyCall()) { // the call's name is built only when it is needed
+            String call = "cublasSgemm_v2(row-major " + (transA ? "A^T" : "A") + (transB ? " B^T" : " B") + ", m=" + m + " n=" + n + " k=" + k + ")";
+            CudaException.cublas(status, call);
+            check.after(call);
+        }
     }
 
     @Override

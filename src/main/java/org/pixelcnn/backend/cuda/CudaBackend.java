@@ -1,5 +1,6 @@
 package org.pixelcnn.backend.cuda;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
@@ -15,7 +16,8 @@ import org.pixelcnn.backend.AdamPolyak;
  * everything else. Each operation computes what its twin in {@link org.pixelcnn.backend.cpu.CpuBackend}
  * computes (same formulas, transcendentals in float64, no fused multiply-adds where the CPU has none);
  * convolutions and products follow {@link Precision}. Work is queued on the stream; {@link #download},
- * {@link #mixLogisticLoss} and {@link #synchronize} wait for it. Not thread-safe; every operation first
+ * {@link #mixLogisticLoss} and {@link #synchronize} wait for it. In checking mode (the self-test) the stream
+ * is synchronised after every call instead ({@link StreamCheck}). Not thread-safe; every operation first
  * binds its device on the calling thread when that thread last bound another one.
  */
 public final class CudaBackend implements Backend {
@@ -28,25 +30,35 @@ public final class CudaBackend implements Backend {
     private final CublasGemm blas;
     private final CudaReductions red;
     private final MixLogisticLaunch mix;
+    private final StreamCheck check;
     private FloatPointer staging = new FloatPointer(0);
+    /**
+     * Host copies of sumSquares' partial sums (native, then Java: one bulk copy, not one JNI call a value),
+     * sized in {@link #alloc} for the largest buffer, so that no step allocates.
+     */
+    private DoublePointer squares = new DoublePointer(0);
+    private double[] squaresHost = new double[0];
+    private final float[] squaresTail = new float[CudaReductions.SQUARES_COLS];
     private boolean ownsContext;
 
     /**
-     * @param ctx              the GPU (see {@link CudaContext#open})
-     * @param precision        convolution and GEMM arithmetic
-     * @param arenaBytes       device memory taken up front for all buffers and scratch
-     * @param checkEveryLaunch synchronise after every kernel launch so a fault names its kernel (slow; self-test)
+     * @param ctx           the GPU (see {@link CudaContext#open})
+     * @param precision     convolution and GEMM arithmetic
+     * @param arenaBytes    device memory taken up front for all buffers and scratch
+     * @param checkEveryCall checking mode: synchronise after every kernel launch, cuDNN and cuBLAS call and device
+     *                      copy, so a fault names the call that made it (slow; the self-test)
      * @throws CudaException if a CUDA call fails (e.g. the arena does not fit)
      */
-    public CudaBackend(CudaContext ctx, Precision precision, long arenaBytes, boolean checkEveryLaunch) {
+    public CudaBackend(CudaContext ctx, Precision precision, long arenaBytes, boolean checkEveryCall) {
         this.ctx = ctx;
         this.precision = precision;
         ctx.bind();
         this.stream = ctx.createStream();
+        this.check = new StreamCheck(stream, checkEveryCall);
         this.arena = new DeviceArena(arenaBytes);
-        this.k = new Kernels(stream, ctx.multiprocessors, checkEveryLaunch);
-        this.conv = new CudnnConv(stream, precision, k, arena);
-        this.blas = new CublasGemm(stream, precision, arena);
+        this.k = new Kernels(stream, ctx.multiprocessors, check);
+        this.conv = new CudnnConv(stream, precision, k, arena, check);
+        this.blas = new CublasGemm(stream, precision, arena, check);
         this.red = new CudaReductions(k, arena);
         this.mix = new MixLogisticLaunch(k, stream, arena);
     }
@@ -58,12 +70,6 @@ public final class CudaBackend implements Backend {
      */
     public static long libraryMarginBytes(long paddedTensorBytes) {
         return 2 * CudnnConv.MAX_WORKSPACE + 3 * 2 * paddedTensorBytes + CublasGemm.WORKSPACE + (64L << 20);
-    }
-
-    /** An arena of 90% of the device's free memory less 1 GiB for cuDNN, cuBLAS and the driver. */
-    public static long defaultArenaBytes(CudaContext ctx) {
-        long free = ctx.memory()[0];
-        return Math.max(256L << 20, (long) (free * 0.9) - (1L << 30));
     }
 
     /**
@@ -128,8 +134,41 @@ public final class CudaBackend implements Backend {
     public Buf alloc(long n) {
         bind();
         CudaBuf b = new CudaBuf(arena.allocate(4L * n), n);
-        if (n > 0) CudaException.runtime(cudart.cudaMemsetAsync(new DevicePtr(b.address()), 0, 4L * n, stream), "cudaMemsetAsync(new buffer)");
+        if (n > 0) {
+            CudaException.runtime(cudart.cudaMemsetAsync(new DevicePtr(b.address()), 0, 4L * n, stream), "cudaMemsetAsync(new buffer)");
+            if (check.everyCall()) check.after("cudaMemsetAsync(new buffer of " + n + " floats)");
+        }
+        long partials = squaresPartials(n);
+        if (squares.capacity() < partials) { // set-up: sumSquares of this buffer (or a view of it) then needs no allocation
+            squares.close();
+            squares = new DoublePointer(partials);
+            squaresHost = new double[Math.toIntExact(partials)];
+        }
         return b;
+    }
+
+    /** Doubles of partial sums {@link #sumSquares} copies back for a buffer of n floats. */
+    private static long squaresPartials(long n) {
+        long rows = n / CudaReductions.SQUARES_COLS;
+        return rows > 0 ? (long) CudaReductions.chunks(rows) * CudaReductions.SQUARES_COLS : 0;
+    }
+
+    /**
+     * After a failed call was caught (the self-test goes on to its next case): clears the runtime's last
+     * error (cudaGetLastError) so that a later library call does not report it, and tells whether the
+     * failure left a sticky error (illegal address, launch failure...: the context is unusable until the
+     * process exits; {@link CudaException#isSticky}).
+     *
+     * @return the sticky error's text, or null when the device still works
+     */
+    public String stickyErrorAfterFailure() {
+        bind();
+        int last = cudart.cudaGetLastError();
+        int sync = cudart.cudaStreamSynchronize(stream);
+        cudart.cudaGetLastError();
+        if (CudaException.isSticky(sync)) return "cudaStreamSynchronize: " + CudaException.runtimeText(sync);
+        if (CudaException.isSticky(last)) return "cudaGetLastError: " + CudaException.runtimeText(last);
+        return null;
     }
 
     private FloatPointer staging(int n) {
@@ -176,22 +215,20 @@ public final class CudaBackend implements Backend {
         long rows = x.size() / CudaReductions.SQUARES_COLS;
         double sum = 0;
         if (rows > 0) {
-            int count = CudaReductions.chunks(rows) * CudaReductions.SQUARES_COLS;
+            long count = squaresPartials(x.size());
+            if (squares.capacity() < count) // a buffer not made by alloc: cannot happen with CudaBufs, kept as a guard
+                throw new IllegalStateException("sumSquares of " + x.size() + " floats: larger than any buffer allocated");
             long parts = red.sumSquaresPartials(x, rows);
-            org.bytedeco.javacpp.DoublePointer h = new org.bytedeco.javacpp.DoublePointer(count);
-            CudaException.runtime(cudart.cudaMemcpyAsync(h, new DevicePtr(parts), 8L * count, cudart.cudaMemcpyDeviceToHost, stream),
+            CudaException.runtime(cudart.cudaMemcpyAsync(squares, new DevicePtr(parts), 8L * count, cudart.cudaMemcpyDeviceToHost, stream),
                     "cudaMemcpyAsync(sumSquares partials)");
             CudaException.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize(after sumSquares)");
-            double[] d = new double[count];
-            h.get(d);
-            h.close();
-            for (double v : d) sum += v;
+            squares.get(squaresHost, 0, (int) count);
+            for (int i = 0; i < count; i++) sum += squaresHost[i];
         }
         int tail = (int) (x.size() - rows * CudaReductions.SQUARES_COLS);
         if (tail > 0) {
-            float[] t = new float[tail];
-            download(b, rows * CudaReductions.SQUARES_COLS, t, 0, tail);
-            for (float v : t) sum += (double) v * v;
+            download(b, rows * CudaReductions.SQUARES_COLS, squaresTail, 0, tail);
+            for (int i = 0; i < tail; i++) sum += (double) squaresTail[i] * squaresTail[i];
         }
         return sum;
     }
@@ -207,9 +244,11 @@ public final class CudaBackend implements Backend {
     public void copy(Buf src, Buf dst) {
         bind();
         sameSize(src, dst);
-        if (src.size() > 0)
+        if (src.size() > 0) {
             CudaException.runtime(cudart.cudaMemcpyAsync(new DevicePtr(c(dst).address()), new DevicePtr(c(src).address()), 4L * src.size(),
-                    cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy " + src.size() + " floats)");
+                    cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy)");
+            if (check.everyCall()) check.after("cudaMemcpyAsync(copy of " + src.size() + " floats)");
+        }
     }
 
     @Override
@@ -267,6 +306,42 @@ public final class CudaBackend implements Backend {
     public void biasBackward(Buf dy, long rows, int channels, Buf db) {
         bind();
         red.biasBackward(c(dy), rows, channels, c(db));
+    }
+
+    // ---------------------------------------------------------------- position-major windows
+
+    private static void checkPositions(int p0, int count, int positions, String op) {
+        if (p0 < 0 || count < 0 || p0 + count > positions)
+            throw new IndexOutOfBoundsException(op + ": positions [" + p0 + ", " + (p0 + count) + ") outside [0, " + positions + ")");
+    }
+
+    @Override
+    public void gatherWindows(ConvGeom g, Buf x, int p0, int count, Buf col) {
+        bind();
+        checkPositions(p0, count, g.ho() * g.wo(), "gatherWindows");
+        long total = (long) count * g.n() * g.fh() * g.fw() * g.cin();
+        if (total > 0)
+            k.grid1d(Kernel.GATHER_WINDOWS, total).p(x).p(col).i(g.n()).i(g.h()).i(g.w()).i(g.cin()).i(g.wo()).i(g.fh()).i(g.fw())
+                    .i(g.stride()).i(g.padTop()).i(g.padLeft()).i(p0).i(count).go();
+    }
+
+    @Override
+    public void gatherWindowsTransposed(ConvGeom g, Buf x, int p0, int count, Buf col) {
+        bind();
+        checkPositions(p0, count, g.h() * g.w(), "gatherWindowsTransposed");
+        long total = (long) count * g.n() * g.fh() * g.fw() * g.cout();
+        if (total > 0)
+            k.grid1d(Kernel.GATHER_WINDOWS_TRANSPOSED, total).p(x).p(col).i(g.n()).i(g.w()).i(g.ho()).i(g.wo()).i(g.cout()).i(g.fh())
+                    .i(g.fw()).i(g.stride()).i(g.padTop()).i(g.padLeft()).i(p0).i(count).go();
+    }
+
+    @Override
+    public void transposeTaps(Buf w, Buf wt, int taps, int rows, int cols) {
+        bind();
+        long total = (long) taps * rows * cols;
+        if (w.size() < total || wt.size() < total)
+            throw new IllegalArgumentException("transposeTaps of " + taps + "x" + rows + "x" + cols + " on buffers of " + w.size() + " and " + wt.size());
+        if (total > 0) k.grid1d(Kernel.TRANSPOSE_TAPS, total).p(w).p(wt).i(taps).i(rows).i(cols).go();
     }
 
     // ---------------------------------------------------------------- weight norm
@@ -454,17 +529,27 @@ public final class CudaBackend implements Backend {
                 .f(s.biasCorrection1()).f(s.biasCorrection2()).f(s.epsilon()).f(s.polyak()).f(s.oneMinusPolyak()).go();
     }
 
-    /** Waits for queued work, then frees the handles, module, stream and arena (the context only after {@link #closingContext}). */
+    /**
+     * Waits for queued work, then frees the handles, module, stream and arena (the context only after
+     * {@link #closingContext}). After a sticky error nothing can be freed (every call fails the same way until
+     * the process exits): then only the host-side memory is released, and nothing is thrown.
+     */
     @Override
     public void close() {
         bind();
-        cudart.cudaStreamSynchronize(stream);
+        int err = cudart.cudaStreamSynchronize(stream);
+        if (CudaException.isSticky(err)) {
+            staging.close();
+            squares.close();
+            return;
+        }
         mix.close();
         conv.close();
         blas.close();
         k.close();
         arena.close();
         staging.close();
+        squares.close();
         CudaException.runtime(cudart.cudaStreamDestroy(stream), "cudaStreamDestroy");
         if (ownsContext) ctx.close();
     }

@@ -86,12 +86,14 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Releases the primary context (the backends on it must be closed first). */
+    /** Releases the primary context (the backends on it must be closed first); quietly nothing after a sticky error. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        CudaException.driver(cudart.cuDevicePrimaryCtxRelease(cuDevice), "cuDevicePrimaryCtxRelease(" + device + ")");
+        int err = cudart.cuDevicePrimaryCtxRelease(cuDevice);
+        if (!CudaException.isSticky(err)) // after a sticky error the context cannot be released; the process exit does it
+            CudaException.driver(err, "cuDevicePrimaryCtxRelease(" + device + ")");
     }
 
     @Override

@@ -15,6 +15,7 @@ public final class CudaException extends RuntimeException {
 
     private final boolean outOfMemory;
     private final int device;
+    private final int code;
 
     public CudaException(String message) {
         this(message, false, -1);
@@ -25,9 +26,49 @@ public final class CudaException extends RuntimeException {
      * @param device      the CUDA ordinal concerned, or -1 when unknown
      */
     public CudaException(String message, boolean outOfMemory, int device) {
+        this(message, 0, outOfMemory, device);
+    }
+
+    /**
+     * @param code        the CUDA runtime (cudaError_t) or driver (CUresult) error code, 0 when the failure has
+     *                    none (a cuDNN or cuBLAS status, an exhausted arena, a refused argument)
+     * @param outOfMemory the GPU (cudaErrorMemoryAllocation) or the backend's device arena ran out of memory
+     * @param device      the CUDA ordinal concerned, or -1 when unknown
+     */
+    public CudaException(String message, int code, boolean outOfMemory, int device) {
         super(message);
+        this.code = code;
         this.outOfMemory = outOfMemory;
         this.device = device;
+    }
+
+    /** The CUDA runtime or driver error code, or 0 when the failure has none. */
+    public int code() {
+        return code;
+    }
+
+    /**
+     * Whether the error is sticky: the context is corrupted and every later CUDA call in this process fails
+     * the same way (see {@link #isSticky(int)}).
+     */
+    public boolean sticky() {
+        return isSticky(code);
+    }
+
+    /**
+     * Whether a runtime (cudaError_t) or driver (CUresult) code is one of the errors that leave the context
+     * unusable until the process exits (CUDA Runtime API, "Error Handling": illegal address, launch failure,
+     * hardware stack error, illegal instruction, misaligned address, invalid address space, invalid PC,
+     * device-side assert, launch timeout, uncorrectable ECC error). The runtime and driver use the same
+     * numbers for these.
+     */
+    public static boolean isSticky(int code) {
+        return switch (code) {
+            case cudart.cudaErrorIllegalAddress, cudart.cudaErrorLaunchFailure, cudart.cudaErrorHardwareStackError,
+                 cudart.cudaErrorIllegalInstruction, cudart.cudaErrorMisalignedAddress, cudart.cudaErrorInvalidAddressSpace,
+                 cudart.cudaErrorInvalidPc, cudart.cudaErrorAssert, cudart.cudaErrorLaunchTimeout, cudart.cudaErrorECCUncorrectable -> true;
+            default -> false;
+        };
     }
 
     /** True when device memory ran out (cudaErrorMemoryAllocation, or the device arena is exhausted). */
@@ -42,7 +83,8 @@ public final class CudaException extends RuntimeException {
 
     /** Throws unless {@code err} is cudaSuccess; {@code what} names the call, e.g. "cudaMalloc(4096 bytes)". */
     static void runtime(int err, String what) {
-        if (err != cudart.cudaSuccess) throw new CudaException(what + " failed: " + runtimeText(err), err == cudart.cudaErrorMemoryAllocation, currentDevice());
+        if (err != cudart.cudaSuccess)
+            throw new CudaException(what + " failed: " + runtimeText(err), err, err == cudart.cudaErrorMemoryAllocation, currentDevice());
     }
 
     /** The calling thread's current CUDA device, or -1 if it cannot be read. */
@@ -53,7 +95,8 @@ public final class CudaException extends RuntimeException {
 
     /** Throws unless the driver-API result is CUDA_SUCCESS. */
     static void driver(int err, String what) {
-        if (err != cudart.CUDA_SUCCESS) throw new CudaException(what + " failed: " + driverText(err));
+        if (err != cudart.CUDA_SUCCESS)
+            throw new CudaException(what + " failed: " + driverText(err), err, err == cudart.CUDA_ERROR_OUT_OF_MEMORY, currentDevice());
     }
 
     /** Throws unless the cuDNN status is CUDNN_STATUS_SUCCESS. */

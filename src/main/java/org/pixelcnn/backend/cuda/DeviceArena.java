@@ -62,6 +62,20 @@ public final class DeviceArena implements AutoCloseable {
         bottom = mark;
     }
 
+    /** Bytes still free between the buffers and the scratch. */
+    public long freeBytes() {
+        return top - bottom;
+    }
+
+    /**
+     * Bytes a block of {@code bytes} takes in an arena (rounded up to the 256-byte alignment, at least one
+     * alignment unit), so that a count of allocations made on a planning backend (by the model's floor)
+     * matches this arena's own accounting.
+     */
+    public static long blockBytes(long bytes) {
+        return align(bytes);
+    }
+
     /** Bytes in use now (buffers plus scratch). */
     public long usedBytes() {
         return bottom + (capacity - top);

@@ -4,11 +4,8 @@ package org.pixelcnn.backend.cuda;
  * Every kernel the Java side launches: its {@code extern "C"} name in src/main/cuda and its parameter
  * signature, one letter per parameter: P pointer, I int, L long long, F float, D double. {@link Kernels}
  * refuses a launch whose arguments do not match the signature, and a host-side test checks each
- * signature against the .cu sources, so Java and CUDA cannot drift apart silently.
- *
- * <p>Optional kernels belong to source files that may not be in this build yet (the mixture-of-logistics
- * kernels of mix_logistic.cu, written separately); the backend starts without them and says so when
- * one is needed.
+ * signature against the .cu sources, so Java and CUDA cannot drift apart silently. The backend refuses to
+ * start when the jar's module lacks any of them.
  */
 public enum Kernel {
     FILL("fill_f32", "PLF"),
@@ -44,32 +41,23 @@ public enum Kernel {
     CROP_NHWC("crop_nhwc", "PPIIIIIIIII"),
     HWIO_TO_KRSC("hwio_to_krsc", "PPIIII"),
     KRSC_ADD_TO_HWIO("krsc_add_to_hwio", "PPIIII"),
+    GATHER_WINDOWS("gather_windows", "PPIIIIIIIIIIII"),
+    GATHER_WINDOWS_TRANSPOSED("gather_windows_transposed", "PPIIIIIIIIIIII"),
+    TRANSPOSE_TAPS("transpose_taps", "PPIII"),
     ADAM_POLYAK_UPDATE("adam_polyak_update", "PPPPPLFFFFFFFFFF"),
     ALLREDUCE_ADD("allreduce_add", "PPL"),
-    MIX_LOGISTIC_LOSS_GRAD("mix_logistic_loss_grad", "PPPPFLII", "mix_logistic.cu"),
-    MIX_LOGISTIC_IMAGE_SUMS("mix_logistic_image_sums", "PPL", "mix_logistic.cu"),
-    MIX_LOGISTIC_SUBPIXEL_NLL("mix_logistic_subpixel_nll", "PPPLII", "mix_logistic.cu"),
-    MIX_LOGISTIC_SAMPLE("mix_logistic_sample", "PPPPPIIIIIII", "mix_logistic.cu");
+    MIX_LOGISTIC_LOSS_GRAD("mix_logistic_loss_grad", "PPPPFLII"),
+    MIX_LOGISTIC_IMAGE_SUMS("mix_logistic_image_sums", "PPL"),
+    MIX_LOGISTIC_SUBPIXEL_NLL("mix_logistic_subpixel_nll", "PPPLII"),
+    MIX_LOGISTIC_SAMPLE("mix_logistic_sample", "PPPPPIIIIIII");
 
     /** The extern "C" name. */
     public final String cname;
     /** One letter per parameter (P, I, L, F, D). */
     public final String signature;
-    /** For an optional kernel, the source file that will hold it; null for required kernels. */
-    public final String pendingFile;
 
     Kernel(String cname, String signature) {
-        this(cname, signature, null);
-    }
-
-    Kernel(String cname, String signature, String pendingFile) {
         this.cname = cname;
         this.signature = signature;
-        this.pendingFile = pendingFile;
-    }
-
-    /** Whether the backend refuses to start without this kernel. */
-    public boolean required() {
-        return pendingFile == null;
     }
 }

@@ -19,8 +19,8 @@ import org.bytedeco.cuda.global.cudart;
  * <pre>
  *   k.grid1d(Kernel.AXPY, n).p(dst).p(src).l(n).f(alpha).go();
  * </pre>
- * Every return code is checked and a failure names the kernel. With {@code checkEveryLaunch} the stream
- * is synchronised after each launch, so an asynchronous fault (illegal address...) is reported against
+ * Every return code is checked and a failure names the kernel. In checking mode ({@link StreamCheck}) the
+ * stream is synchronised after each launch, so an asynchronous fault (illegal address...) is reported against
  * the kernel that caused it (the self-test runs this way). Not thread-safe: one instance per backend.
  */
 final class Kernels implements AutoCloseable {
@@ -29,7 +29,7 @@ final class Kernels implements AutoCloseable {
     private static final int MAX_ARGS = 32;
 
     private final CUstream_st stream;
-    private final boolean checkEveryLaunch;
+    private final StreamCheck check;
     private final int maxBlocks;
     private final CUmod_st module = new CUmod_st();
     private final Map<Kernel, CUfunc_st> functions = new EnumMap<>(Kernel.class);
@@ -41,11 +41,12 @@ final class Kernels implements AutoCloseable {
 
     /**
      * @param multiprocessors the GPU's SM count (sizes the grid-stride grids)
-     * @throws CudaException if the jar has no kernels, the module does not load, or a required kernel is missing
+     * @param check           the stream's checking mode
+     * @throws CudaException if the jar has no kernels, the module does not load, or a kernel is missing
      */
-    Kernels(CUstream_st stream, int multiprocessors, boolean checkEveryLaunch) {
+    Kernels(CUstream_st stream, int multiprocessors, StreamCheck check) {
         this.stream = stream;
-        this.checkEveryLaunch = checkEveryLaunch;
+        this.check = check;
         this.maxBlocks = Math.max(1, multiprocessors) * 32;
         byte[] image = readFatbin();
         try (BytePointer img = new BytePointer(image)) {
@@ -53,9 +54,8 @@ final class Kernels implements AutoCloseable {
         }
         for (Kernel k : Kernel.values()) {
             CUfunc_st f = new CUfunc_st();
-            int err = cudart.cuModuleGetFunction(f, module, k.cname);
-            if (err == cudart.CUDA_SUCCESS) functions.put(k, f);
-            else if (k.required()) CudaException.driver(err, "cuModuleGetFunction(" + k.cname + ")");
+            CudaException.driver(cudart.cuModuleGetFunction(f, module, k.cname), "cuModuleGetFunction(" + k.cname + ")");
+            functions.put(k, f);
         }
         for (int i = 0; i < MAX_ARGS; i++) argPointers.put(i, new DevicePtr(argData.address() + 8L * i));
     }
@@ -69,11 +69,6 @@ final class Kernels implements AutoCloseable {
         }
     }
 
-    /** Whether the module has this kernel (always true for required ones). */
-    boolean has(Kernel k) {
-        return functions.containsKey(k);
-    }
-
     /** Starts a launch of a grid-stride kernel over n elements: 256 threads a block, at most 32 blocks per SM. */
     Kernels grid1d(Kernel k, long n) {
         long blocks = Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, maxBlocks));
@@ -83,8 +78,6 @@ final class Kernels implements AutoCloseable {
     /** Starts a launch with an explicit grid and block. */
     Kernels grid(Kernel k, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ) {
         if (current != null) throw new IllegalStateException("launch of " + current.cname + " not finished with go()");
-        if (!has(k)) throw new UnsupportedOperationException("kernel " + k.cname + " is not in this build"
-                + (k.pendingFile == null ? "" : " (src/main/cuda/" + k.pendingFile + " is not merged yet)"));
         current = k;
         gx = gridX; gy = gridY; gz = gridZ; bx = blockX; by = blockY; bz = blockZ;
         codes.setLength(0);
@@ -144,8 +137,7 @@ final class Kernels implements AutoCloseable {
             throw new IllegalArgumentException(k.cname + ": " + codes.length() + " arguments given, signature " + k.signature);
         CudaException.driver(cudart.cuLaunchKernel(functions.get(k), gx, gy, gz, bx, by, bz, 0, stream, argPointers, null),
                 "cuLaunchKernel(" + k.cname + ", grid " + gx + "x" + gy + "x" + gz + ", block " + bx + "x" + by + "x" + bz + ")");
-        if (checkEveryLaunch)
-            CudaException.runtime(cudart.cudaStreamSynchronize(stream), "kernel " + k.cname + " (cudaStreamSynchronize after launch)");
+        if (check.everyCall()) check.after("kernel " + k.cname);
     }
 
     @Override

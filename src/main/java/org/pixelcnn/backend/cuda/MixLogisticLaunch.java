@@ -7,7 +7,7 @@ import org.bytedeco.cuda.global.cudart;
 /**
  * Launches the discretized mixture-of-logistics kernels of src/main/cuda/mix_logistic.cu (written with
  * the loss package; CPU twins org.pixelcnn.backend.cpu.DiscretizedMixLogistic and MixLogisticSampler), with the
- * parameters that file declares (KernelTableTest checks the signatures once the file is in the build):
+ * parameters that file declares (KernelTableTest checks the signatures against it):
  * <pre>
  * // grid-stride over pixels = B*H*W: nats[pixel] and (grad_l != NULL) grad_scale * d nats / d l
  * mix_logistic_loss_grad(const float* l, const float* x, float* grad_l, float* nats, float grad_scale,

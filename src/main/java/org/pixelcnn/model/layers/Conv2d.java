@@ -55,4 +55,19 @@ public final class Conv2d {
         be.biasBackward(dy, (long) geom.n() * geom.ho() * geom.wo(), geom.cout(), wn.b.grad());
         if (dx != null) be.convBackwardData(geom, dy, wn.w, dx);
     }
+
+    /** W = g V / ||V|| recomputed from the current parameters (once per use of {@link #weight()} outside forward). */
+    public void computeWeight(Backend be) {
+        wn.computeW(be);
+    }
+
+    /** W after the last {@link #computeWeight} or forward: [fh, fw, cin, cout] (HWIO). */
+    public Buf weight() {
+        return wn.w;
+    }
+
+    /** The bias b [cout]. */
+    public Buf bias() {
+        return wn.b.value();
+    }
 }

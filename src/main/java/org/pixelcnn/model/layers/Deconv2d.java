@@ -16,14 +16,22 @@ public final class Deconv2d {
     /** The convolution from this layer's output (its input side) to this layer's input. */
     public final ConvGeom geom;
     final WeightNorm wn;
-    private final Buf scratch;
+    /**
+     * Two views of one scratch buffer, for uses that never overlap: backward's conv(dy, W) before it is added
+     * to dx ({@code geom.outSize()} floats), and data-dependent init's uncropped output
+     * ({@code fullGeom().inSize()} floats). Allocated here, at set-up, never during a pass.
+     */
+    private final Buf backwardScratch, initScratch;
 
-    /** Registers model/deconv2d_k/{V,g,b}. */
+    /** Registers model/deconv2d_k/{V,g,b} and allocates the layer's scratch. */
     public Deconv2d(Backend be, ParamStore ps, ConvGeom geom, float initScale) {
         this.geom = geom;
         this.wn = new WeightNorm(be, ps, ps.nextName("deconv2d"), new int[]{geom.fh(), geom.fw(), geom.cin(), geom.cout()},
                 geom.fh() * geom.fw(), geom.cin(), geom.cout(), initScale);
-        this.scratch = be.alloc(geom.outSize());
+        long fullSize = fullGeom().inSize();
+        Buf scratch = be.alloc(Math.max(geom.outSize(), fullSize));
+        this.backwardScratch = scratch.slice(0, geom.outSize());
+        this.initScratch = scratch.slice(0, fullSize);
     }
 
     /** nn.down_shifted_deconv2d: output [n, h*s, w*s, cout], columns cropped by (fw-1)/2 on the left. */
@@ -60,7 +68,7 @@ public final class Deconv2d {
         if (init) {
             ConvGeom full = fullGeom();
             long fullRows = (long) full.n() * full.h() * full.w();
-            Buf yFull = be.alloc(full.inSize()); // once, at init
+            Buf yFull = initScratch;
             applyFull(be, full, x, yFull);
             wn.dataInit(be, yFull, fullRows);
             apply(be, x, y);
@@ -88,8 +96,23 @@ public final class Deconv2d {
         wn.backward(be);
         be.biasBackward(dy, outRows(), geom.cin(), wn.b.grad());
         if (dx != null) {
-            be.convForward(geom, dy, wn.w, null, scratch);
-            be.axpy(1f, scratch, dx);
+            be.convForward(geom, dy, wn.w, null, backwardScratch);
+            be.axpy(1f, backwardScratch, dx);
         }
+    }
+
+    /** W = g V / ||V|| recomputed from the current parameters (once per use of {@link #weight()} outside forward). */
+    public void computeWeight(Backend be) {
+        wn.computeW(be);
+    }
+
+    /** W after the last {@link #computeWeight} or forward: [fh, fw, cout, cin] as V: per tap [out channels, in channels] (geom.cin x geom.cout). */
+    public Buf weight() {
+        return wn.w;
+    }
+
+    /** The bias b [cout (= geom.cin)]. */
+    public Buf bias() {
+        return wn.b.value();
     }
 }

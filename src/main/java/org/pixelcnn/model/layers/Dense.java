@@ -45,4 +45,19 @@ public final class Dense {
         be.biasBackward(dy, rows, cout, wn.b.grad());
         if (dx != null) be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1f, dy, wn.w, 1f, dx);
     }
+
+    /** W = g V / ||V|| recomputed from the current parameters (once per use of {@link #weight()} outside forward). */
+    public void computeWeight(Backend be) {
+        wn.computeW(be);
+    }
+
+    /** W after the last {@link #computeWeight} or forward: [cin, cout]. */
+    public Buf weight() {
+        return wn.w;
+    }
+
+    /** The bias b [cout]. */
+    public Buf bias() {
+        return wn.b.value();
+    }
 }

@@ -23,6 +23,7 @@ public final class GatedResnet {
     /** Which shifted convolution the block uses. */
     public enum Stream { DOWN, DOWN_RIGHT }
 
+    private final Stream stream;
     private final Nonlinearity f;
     private final float dropoutP;
     private final int layerId, numClasses, fch;
@@ -42,6 +43,7 @@ public final class GatedResnet {
      */
     public GatedResnet(Backend be, ParamStore ps, Stream stream, Activation x, Activation a, Buf h, int numClasses,
                        Nonlinearity f, float dropoutP, int layerId, boolean train) {
+        this.stream = stream;
         this.f = f;
         this.dropoutP = dropoutP;
         this.layerId = layerId;
@@ -77,6 +79,46 @@ public final class GatedResnet {
             hproj = hsum = null;
         }
         out = new Activation(be, n, hh, ww, fch, train);
+    }
+
+    /** The block input x [n,h,w,F]. */
+    public Activation input() {
+        return x;
+    }
+
+    /** The auxiliary input a [n,h,w,Ca], or null. */
+    public Activation aux() {
+        return a;
+    }
+
+    /** Which shifted convolution the block uses. */
+    public Stream stream() {
+        return stream;
+    }
+
+    /** The resnet nonlinearity f. */
+    public Nonlinearity nonlinearity() {
+        return f;
+    }
+
+    /** The first convolution: f(x) [n,h,w,kF] to c1 [n,h,w,F]. */
+    public Conv2d conv1() {
+        return conv1;
+    }
+
+    /** The nin of f(a) [n,h,w,kCa] to [n,h,w,F], or null without an auxiliary input. */
+    public Dense nin() {
+        return nin;
+    }
+
+    /** The second convolution: f(c1) [n,h,w,kF] to c2 [n,h,w,2F] (init_scale 0.1). */
+    public Conv2d conv2() {
+        return conv2;
+    }
+
+    /** The class-conditional weights hw [numClasses, 2F] (not weight-normalised), or null for unconditional models. */
+    public Param classWeights() {
+        return hw;
     }
 
     private static ConvGeom geom(Stream s, int n, int h, int w, int cin, int cout) {
