@@ -200,8 +200,8 @@ final class CpuElementwise {
             for (long r = lo; r < hi; r += perTile) {
                 int n = (int) Math.min(perTile, hi - r) * channels;
                 y.get((int) (r * channels), sc.a, 0, n);
-                VecMath.add(sc.a, sc.b, sc.a, n);
-                y.put((int) (r * channels), sc.a, 0, n);
+                VecMath.add(sc.a, sc.b, sc.c, n);
+                y.put((int) (r * channels), sc.c, 0, n);
             }
         });
     }

@@ -110,7 +110,8 @@ public final class VecMath {
 
     /**
      * out[i] = expm1(a[i]) for a[i] &lt;= 0 (or NaN), i in [0, n): within 2 ulps; -1 for a &lt;= -18, where
-     * the float32 result is -1. Scratch: m and s, n floats each. out may be a.
+     * the float32 result is -1. Scratch: m and s, n floats each. out, m and s must be arrays other than a
+     * (no call here passes one array under two names: the vectorised loops never meet aliasing).
      */
     public static void expm1(float[] a, float[] out, float[] m, float[] s, int n) {
         reduce(a, EXPM1_FLOOR, out, m, n);
@@ -126,7 +127,7 @@ public final class VecMath {
 
     /**
      * out[i] = exp(a[i]) for a[i] &lt;= 0 (or NaN): within 2 ulps; exp(-87) for a &lt; -87 (an absolute
-     * error below 1.7e-38). Scratch m and s, n floats each. out may be a.
+     * error below 1.7e-38). Scratch m and s, n floats each, out, m and s other arrays than a.
      */
     public static void exp(float[] a, float[] out, float[] m, float[] s, int n) {
         reduce(a, EXP_FLOOR, out, m, n);
@@ -142,8 +143,8 @@ public final class VecMath {
     /** y[i] = elu(x[i]) = max(x, expm1(min(x, 0))): x for x &gt; 0, expm1(x) otherwise. Scratch t, m, s. */
     static void elu(float[] x, float[] y, float[] t, float[] m, float[] s, int n) {
         for (int i = 0; i < n; i++) t[i] = Math.min(x[i], 0f);
-        expm1(t, t, m, s, n);
-        for (int i = 0; i < n; i++) y[i] = Math.max(x[i], t[i]);
+        expm1(t, y, m, s, n);
+        for (int i = 0; i < n; i++) y[i] = Math.max(x[i], y[i]);
     }
 
     /**
@@ -152,8 +153,8 @@ public final class VecMath {
      * which is &gt;= x) and elu(-x) = max(-x, e) likewise. Scratch m, s.
      */
     static void concatElu(float[] x, float[] pos, float[] neg, float[] m, float[] s, int n) {
-        for (int i = 0; i < n; i++) neg[i] = -Math.abs(x[i]);
-        expm1(neg, neg, m, s, n);
+        for (int i = 0; i < n; i++) pos[i] = -Math.abs(x[i]);
+        expm1(pos, neg, m, s, n);
         for (int i = 0; i < n; i++) {
             float v = x[i], e = neg[i];
             pos[i] = Math.max(v, e);
@@ -184,8 +185,8 @@ public final class VecMath {
      * precision, so f = 1 either way). Scratch m, s.
      */
     static void sigmoid(float[] b, float[] t, float[] sg, float[] m, float[] s, int n) {
-        for (int i = 0; i < n; i++) t[i] = -Math.abs(b[i]);
-        exp(t, t, m, s, n);
+        for (int i = 0; i < n; i++) sg[i] = -Math.abs(b[i]);
+        exp(sg, t, m, s, n);
         for (int i = 0; i < n; i++) {
             float w = Math.min(Math.max(b[i] * BIG, 0f), 1f), e = t[i];
             sg[i] = (w + (1f - w) * e) / (1f + e);

@@ -22,14 +22,27 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class CpuElementwiseTest {
 
+    /**
+     * Every buffer of a test stays reachable until the test ends: a CpuBuf's native memory is freed once the
+     * CpuBuf itself is unreachable, even while an operation still reads it through its FloatBuffer, so a
+     * buffer passed as a temporary (up(be, x) as an argument) could be freed in the middle of the operation.
+     */
+    private final java.util.List<Buf> held = new java.util.ArrayList<>();
+
+    private Buf alloc(CpuBackend be, long n) {
+        Buf b = be.alloc(n);
+        held.add(b);
+        return b;
+    }
+
     private static float[] rand(SplittableRandom r, long n, double lo, double hi) {
         float[] v = new float[Math.toIntExact(n)];
         for (int i = 0; i < v.length; i++) v[i] = (float) (lo + (hi - lo) * r.nextDouble());
         return v;
     }
 
-    private static Buf up(CpuBackend be, float[] v) {
-        Buf b = be.alloc(v.length);
+    private Buf up(CpuBackend be, float[] v) {
+        Buf b = alloc(be, v.length);
         be.upload(v, 0, b, 0, v.length);
         return b;
     }
@@ -76,7 +89,7 @@ class CpuElementwiseTest {
             float[] dy = rand(r, 2 * n, -1, 1), dx = rand(r, n, -1, 1);
             // forward: the fast expm1 is within 1 ulp of exact, the control (exp in double, rounded once) within
             // 0.5: within 2 ulps of each other. A wrong half, sign or branch is off by O(1).
-            Buf y = be.alloc(2 * n);
+            Buf y = alloc(be, 2 * n);
             be.concatEluForward(up(be, x), y, rows, c);
             FloatBuffer yRef = fb(new float[(int) (2 * n)]);
             ReferenceOps.concatEluForward(fb(x), yRef, rows, c);
@@ -91,7 +104,7 @@ class CpuElementwiseTest {
             ReferenceOps.concatEluBackward(fb(want), fb(dy), dxRef, rows, c);
             assertSame(arr(dxRef), down(be, dxb), "concat_elu backward");
 
-            Buf ye = be.alloc(n);
+            Buf ye = alloc(be, n);
             be.eluForward(up(be, x), ye);
             FloatBuffer yeRef = fb(new float[(int) n]);
             ReferenceOps.eluForward(fb(x), yeRef);
@@ -115,7 +128,7 @@ class CpuElementwiseTest {
             SplittableRandom r = new SplittableRandom(rows * 11L + f);
             long n = (long) rows * f;
             float[] x = rand(r, n, -2, 2), c2 = rand(r, 2 * n, -30, 30), dout = rand(r, n, -1, 1), dx = rand(r, n, -1, 1);
-            Buf out = be.alloc(n);
+            Buf out = alloc(be, n);
             be.gateForward(up(be, x), up(be, c2), out, rows, f);
             FloatBuffer outRef = fb(new float[(int) n]);
             ReferenceOps.gateForward(fb(x), fb(c2), outRef, rows, f);
@@ -135,7 +148,7 @@ class CpuElementwiseTest {
                 }
             assertWithin(arr(outRef), down(be, out), tol, "gate forward");
 
-            Buf dxb = up(be, dx), dc2 = be.alloc(2 * n);
+            Buf dxb = up(be, dx), dc2 = alloc(be, 2 * n);
             be.gateBackward(up(be, c2), up(be, dout), dxb, dc2, rows, f);
             FloatBuffer dxRef = fb(dx), dc2Ref = fb(new float[(int) (2 * n)]);
             ReferenceOps.gateBackward(fb(c2), fb(dout), dxRef, dc2Ref, rows, f);
@@ -158,7 +171,7 @@ class CpuElementwiseTest {
             SplittableRandom r = new SplittableRandom(n);
             long key = DropoutMask.key(3, 5, 1, 2);
             float[] x = rand(r, n, -2, 2), dx = rand(r, n, -1, 1);
-            Buf y = be.alloc(n);
+            Buf y = alloc(be, n);
             be.dropoutForward(up(be, x), y, p, key);
             FloatBuffer yRef = fb(new float[n]);
             ReferenceOps.dropoutForward(fb(x), yRef, p, key);
@@ -202,7 +215,7 @@ class CpuElementwiseTest {
         }
     }
 
-    private static void check(CpuBackend be, String what, float[] start, Consumer<Buf> fast, Consumer<FloatBuffer> control) {
+    private void check(CpuBackend be, String what, float[] start, Consumer<Buf> fast, Consumer<FloatBuffer> control) {
         Buf b = up(be, start);
         fast.accept(b);
         FloatBuffer f = fb(start);

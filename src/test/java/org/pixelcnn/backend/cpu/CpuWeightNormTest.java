@@ -21,6 +21,19 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class CpuWeightNormTest {
 
+    /**
+     * Every buffer of a test stays reachable until the test ends: a CpuBuf's native memory is freed once the
+     * CpuBuf itself is unreachable, even while an operation still reads it through its FloatBuffer, so a
+     * buffer passed as a temporary (up(be, x) as an argument) could be freed in the middle of the operation.
+     */
+    private final java.util.List<Buf> held = new java.util.ArrayList<>();
+
+    private Buf alloc(CpuBackend be, long n) {
+        Buf b = be.alloc(n);
+        held.add(b);
+        return b;
+    }
+
     @ParameterizedTest(name = "outer={0} channels={1} inner={2} threads={3}")
     @CsvSource({"384, 32, 1, 3", "6, 32, 32, 3", "4, 160, 160, 3", "1920, 160, 1, 1", "64, 10, 1, 3", "7, 3, 5, 3", "1, 1, 1, 1", "3, 1100, 1, 3"})
     void matchesTheControl(int outer, int channels, int inner, int threads) {
@@ -28,7 +41,7 @@ class CpuWeightNormTest {
             SplittableRandom r = new SplittableRandom(outer * 31L + channels * 7L + inner);
             int n = outer * channels * inner;
             float[] v = rand(r, n), g = rand(r, channels), dw = rand(r, n), dv = rand(r, n), dg = rand(r, channels);
-            Buf vb = up(be, v), gb = up(be, g), wb = be.alloc(n), nb = be.alloc(channels);
+            Buf vb = up(be, v), gb = up(be, g), wb = alloc(be, n), nb = alloc(be, channels);
             be.weightNormForward(vb, gb, wb, nb, outer, channels, inner);
             FloatBuffer wr = fb(new float[n]), nr = fb(new float[channels]);
             ReferenceOps.weightNormForward(fb(v), fb(g), wr, nr, outer, channels, inner);
@@ -66,8 +79,8 @@ class CpuWeightNormTest {
         return v;
     }
 
-    private static Buf up(CpuBackend be, float[] v) {
-        Buf b = be.alloc(v.length);
+    private Buf up(CpuBackend be, float[] v) {
+        Buf b = alloc(be, v.length);
         be.upload(v, 0, b, 0, v.length);
         return b;
     }
