@@ -44,6 +44,10 @@ public final class GemmPeak {
             double s = (System.nanoTime() - t0) / 1e9;
             if (i > 0) best = Math.min(best, s);
         }
+        // a CPU buffer's native memory is freed once the Buf is unreachable: keep them to the end of the last product
+        java.lang.ref.Reference.reachabilityFence(a);
+        java.lang.ref.Reference.reachabilityFence(b);
+        java.lang.ref.Reference.reachabilityFence(c);
         return 2.0 * n * n * (double) n / best;
     }
 }
