@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.pixelcnn.backend.Backend;
 import org.pixelcnn.backend.Buf;
+import org.pixelcnn.backend.cpu.CpuBackend;
 import org.pixelcnn.backend.cuda.CudaBackend;
 
 /**
@@ -253,10 +254,12 @@ public final class Parity {
     }
 
     static long mark(Backend be) {
+        if (be instanceof CpuBackend c) return c.mark();
         return be instanceof CudaBackend cb ? cb.arena().mark() : 0;
     }
 
     static void release(Backend be, long mark) {
+        if (be instanceof CpuBackend c) c.release((int) mark);
         if (be instanceof CudaBackend cb) {
             try {
                 cb.synchronize();

@@ -49,19 +49,45 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
-    /** Floats handed out by {@link #alloc} (CPU buffers live until the backend is closed). */
-    private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Every buffer {@link #alloc} handed out, held until {@link #close} (or {@link #release}) frees it. The
+     * backend owns its buffers, as the CUDA backend's arena does: a FloatBuffer does not keep JavaCPP's
+     * native memory alive, so without this a buffer whose last reference was a caller's local variable could
+     * be freed by the garbage collector while an operation (an OpenBLAS call, a loop on another thread)
+     * still reads it.
+     */
+    private final java.util.List<CpuBuf> allocations = new java.util.ArrayList<>();
+    private long allocatedFloats, peakFloats;
 
     @Override
-    public Buf alloc(long n) {
-        Buf b = CpuBuf.allocate(n);
-        allocated.addAndGet(n);
+    public synchronized Buf alloc(long n) {
+        CpuBuf b = CpuBuf.allocate(n);
+        allocations.add(b);
+        allocatedFloats += n;
+        peakFloats = Math.max(peakFloats, allocatedFloats);
         return b;
     }
 
     @Override
-    public Memory memory() {
-        return new Memory(4 * allocated.get(), -1, "host memory");
+    public synchronized Memory memory() {
+        return new Memory(4 * peakFloats, -1, "host memory");
+    }
+
+    /** The number of buffers allocated so far: a mark for {@link #release}. */
+    public synchronized int mark() {
+        return allocations.size();
+    }
+
+    /**
+     * Frees the buffers allocated after {@code mark} (they must not be used again), as the CUDA arena's
+     * release does; for callers that allocate per task, such as the selftest's cases.
+     */
+    public synchronized void release(int mark) {
+        for (int i = allocations.size() - 1; i >= mark; i--) {
+            CpuBuf b = allocations.remove(i);
+            allocatedFloats -= b.size();
+            b.free();
+        }
     }
 
     @Override
@@ -415,6 +441,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
+        release(0);
         par.shutdown();
     }
 }

@@ -10,7 +10,8 @@ import java.nio.FloatBuffer;
 /**
  * A CPU buffer: native memory allocated by JavaCPP (outside the Java heap and outside the JVM's
  * direct-buffer limit), seen through a direct FloatBuffer so OpenBLAS reads it in place and Java loops
- * index it. Views share storage and keep the allocation alive. At most 2^31-1 floats per buffer.
+ * index it. Views share storage and keep the allocation alive; the {@link CpuBackend} that allocated a
+ * buffer holds it until the backend is closed. At most 2^31-1 floats per buffer.
  */
 public final class CpuBuf implements Buf {
     final FloatBuffer fb;
@@ -35,6 +36,11 @@ public final class CpuBuf implements Buf {
         Pointer.memset(p, 0, 4 * Math.max(1, n));
         FloatBuffer fb = p.asBuffer();
         return new CpuBuf(n == 0 ? fb.slice(0, 0) : fb, p);
+    }
+
+    /** Frees the native memory now (the backend that allocated the buffer calls it when it is released). */
+    void free() {
+        owner.close();
     }
 
     /**
