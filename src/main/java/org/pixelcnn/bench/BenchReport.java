@@ -51,6 +51,7 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         j.put("device", device);
         j.put("precision", precision == null ? null : precision.flag());
         j.put("cpu_threads", cpuThreads > 0 ? cpuThreads : null);
+        j.put("cpu_gemm", cpuThreads > 0 ? org.pixelcnn.backend.cpu.CpuBackend.gemmEngine() : null);
         j.put("params", r.params());
         j.put("forward_gflop_per_image", r.forwardFlops() / 1e9);
         j.put("train_images_per_s", r.trainImagesPerSecond());
@@ -120,7 +121,8 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
                 r.forwardFlops() * (double) r.config().batch() / r.cachedBatchSeconds() / 1e9, "");
         out.printf("cached sampler: %.1fx the naive one (naive: %d positions per band of 4 rows, median times the band's positions; "
                 + "cached: median of %d batches)%n", r.sampleImagesPerSecond() / r.sampleNaiveImagesPerSecond(), r.samplerBatches(), r.samplerBatches());
-        gemm.ifPresent(g -> out.printf("SGEMM peak of this machine on these threads: %.1f GFLOP/s (one %dx%d product, best of %d)%n",
+        gemm.ifPresent(g -> out.printf("SGEMM peak of this machine on these threads (" + (cpuThreads > 0 ? org.pixelcnn.backend.cpu.CpuBackend.gemmEngine() : "cuBLAS")
+                + "): %.1f GFLOP/s (one %dx%d product, best of %d)%n",
                 g / 1e9, GemmPeak.SIZE, GemmPeak.SIZE, GemmPeak.REPS));
         if (device != null) {
             out.printf("peak %s; arena %s%n", peak.map(p -> String.format("%.1f TFLOP/s (%s, %s, dense)", p / 1e12,

@@ -123,6 +123,7 @@ public final class InfoCommand implements Callable<Integer> {
             f.put("openblas_threads", openblas_full.openblas_get_num_threads());
             int p = openblas_full.openblas_get_parallel();
             f.put("openblas_parallel", p == 0 ? "sequential" : p == 1 ? "pthreads" : p == 2 ? "openmp" : "mode " + p);
+            f.put("cpu_gemm", org.pixelcnn.backend.cpu.CpuBackend.gemmEngine());
         } catch (Throwable t) { // info must never fail; say what went wrong in one line
             f.put("openblas_error", t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).lines().findFirst().orElse(""));
         }
@@ -175,6 +176,8 @@ public final class InfoCommand implements Callable<Integer> {
         row(out, "cpu", f.get("cpu_cores") + " cores, max heap " + gib((Long) f.get("max_heap_bytes")));
         row(out, "openblas", f.containsKey("openblas_error") ? "not loadable: " + f.get("openblas_error")
                 : f.get("openblas_config") + ", " + f.get("openblas_threads") + " threads (" + f.get("openblas_parallel") + ")");
+        if (f.containsKey("cpu_gemm")) row(out, "cpu products", f.get("cpu_gemm") + ("oneDNN".equals(f.get("cpu_gemm"))
+                ? " (dnnl_sgemm; OpenBLAS with PCE_CPU_GEMM=openblas)" : " (a jar without oneDNN, or PCE_CPU_GEMM=openblas)"));
         row(out, "cuda", cuda.summary());
         if (f.containsKey("cuda_detail")) {
             for (String line : f.get("cuda_detail").toString().split("\n")) out.println("             " + line);

@@ -86,7 +86,7 @@ class BenchCommandTest {
         // the products carry a GFLOP/s figure, elementwise operations a dash
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("forward convForward ") && l.trim().matches(".*%\\s+[0-9]+\\.[0-9]$")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("forward concatEluForward ") && l.trim().endsWith("-")), r.out());
-        assertTrue(r.out().contains("SGEMM peak of this machine on these threads: "), r.out());
+        assertTrue(r.out().contains("SGEMM peak of this machine on these threads (" + org.pixelcnn.backend.cpu.CpuBackend.gemmEngine() + "): "), r.out());
     }
 
     @Test

@@ -29,6 +29,16 @@ public final class CpuBackend implements Backend {
         this.wn = new CpuWeightNorm(par);
     }
 
+    /**
+     * The library doing the CPU backend's matrix products: "oneDNN" (its dnnl_sgemm, JIT kernels for this
+     * CPU, each call on the calling thread) when the jar carries its natives, else "OpenBLAS" (its kernel
+     * for this CPU, or the one OPENBLAS_CORETYPE names). {@code -Dpixelcnn.cpu.gemm=openblas} or
+     * {@code PCE_CPU_GEMM=openblas} keeps OpenBLAS.
+     */
+    public static String gemmEngine() {
+        return CpuConv.Blas.ENGINE;
+    }
+
     /** One worker per available processor. */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());

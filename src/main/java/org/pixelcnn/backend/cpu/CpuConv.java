@@ -6,7 +6,7 @@ import org.pixelcnn.backend.ConvGeom;
 import java.nio.FloatBuffer;
 
 /**
- * Convolutions on the CPU as im2col + OpenBLAS SGEMM, NHWC input, HWIO weights (see {@link ConvGeom}).
+ * Convolutions on the CPU as im2col + SGEMM (oneDNN's, else OpenBLAS's; see {@link Blas}), NHWC input, HWIO weights (see {@link ConvGeom}).
  * The batch is processed in chunks of images so the column buffer stays bounded; it is allocated on
  * first use at the largest size seen and reused after (no allocation inside a steady training step).
  * The CUDA twin is cuDNN (forward, backward-data, backward-filter).
@@ -310,27 +310,65 @@ final class CpuConv {
     }
 
     /**
-     * Row-major SGEMM through OpenBLAS on direct buffers (JavaCPP passes the buffer's address plus its
-     * position). OpenBLAS runs single-threaded (its idle worker threads spin and steal the cores from
-     * the elementwise work); {@link #gemm(Parallel, boolean, boolean, int, int, int, float, FloatBuffer, FloatBuffer, float, FloatBuffer)}
-     * splits a product across the backend's own threads instead: by rows of C, or by columns when C is short.
-     * Every element of C is computed by one call in the same order, so results do not depend on the split.
+     * Row-major SGEMM on direct buffers (JavaCPP passes the buffer's address plus its position), through
+     * oneDNN's {@code dnnl_sgemm} when its natives are in the jar (JIT kernels for the CPU at hand, whatever
+     * {@code OPENBLAS_CORETYPE} says; about twice OpenBLAS's Haswell kernels on AVX-512 cores), else through
+     * OpenBLAS, single-threaded (its idle worker threads spin and steal the cores from the elementwise
+     * work). oneDNN runs each call on the calling thread too ({@code OMP_NUM_THREADS=1}, set by {@link ProcessEnv}
+     * unless the user set it). {@link #gemm(Parallel, boolean, boolean, int, int, int, float, FloatBuffer, FloatBuffer, float, FloatBuffer)}
+     * splits a product across the backend's own threads: by rows of C, or by columns when C is short (with
+     * OpenMP threads of its own, oneDNN gets the product in one call instead). Either way every
+     * element of C is computed by one call in a fixed order, so results do not vary from run to run.
+     * {@code -Dpixelcnn.cpu.gemm=openblas} (or {@code PCE_CPU_GEMM=openblas}) keeps OpenBLAS.
      */
     static final class Blas {
+        /** The library in use: "oneDNN" or "OpenBLAS". */
+        static final String ENGINE;
+        private static final boolean DNNL;
+        /** Whether oneDNN runs each product on the calling thread (OpenMP with one thread): then we split, as for OpenBLAS. */
+        private static final boolean DNNL_ONE_THREAD;
+
         static {
+            // before any OpenMP library loads: oneDNN's products single-threaded, split by our own threads (ProcessEnv)
+            String omp = System.getenv("OMP_NUM_THREADS");
+            boolean oneThread = omp != null ? omp.trim().equals("1") : ProcessEnv.setIfUnset("OMP_NUM_THREADS", "1");
             org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_full.class);
             org.bytedeco.openblas.global.openblas_full.openblas_set_num_threads(1);
+            String want = System.getProperty("pixelcnn.cpu.gemm", System.getenv().getOrDefault("PCE_CPU_GEMM", "auto"));
+            boolean dnnl = false;
+            if (!want.equalsIgnoreCase("openblas")) {
+                try {
+                    org.bytedeco.javacpp.Loader.load(org.bytedeco.dnnl.global.dnnl.class);
+                    dnnl = true;
+                } catch (Throwable absent) { // a jar built without oneDNN's natives (-Plean): OpenBLAS does it all
+                    dnnl = false;
+                }
+            }
+            DNNL = dnnl;
+            DNNL_ONE_THREAD = oneThread;
+            ENGINE = dnnl ? "oneDNN" : "OpenBLAS";
         }
 
         private Blas() {}
 
         static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
             if (m == 0 || n == 0) return;
-            int lda = ta ? m : k, ldb = tb ? k : n;
+            sgemm(ta, tb, m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n);
+        }
+
+        /** C[m, n] (row stride ldc) = alpha op(A) op(B) + beta C, row-major, through the engine in use. */
+        private static void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, int lda, FloatBuffer b, int ldb,
+                                  float beta, FloatBuffer c, int ldc) {
+            if (DNNL) {
+                int status = org.bytedeco.dnnl.global.dnnl.dnnl_sgemm((byte) (ta ? 'T' : 'N'), (byte) (tb ? 'T' : 'N'), m, n, k, alpha,
+                        a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, ldc));
+                if (status != 0) throw new IllegalStateException("dnnl_sgemm failed (status " + status + ") for m=" + m + " n=" + n + " k=" + k);
+                return;
+            }
             openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
                     ta ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                     tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
-                    m, n, k, alpha, a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, n));
+                    m, n, k, alpha, a, Math.max(1, lda), b, Math.max(1, ldb), beta, c, Math.max(1, ldc));
         }
 
         /** y[0, n) += alpha x[0, n) (OpenBLAS saxpy). */
@@ -342,7 +380,7 @@ final class CpuConv {
         static void gemm(Parallel par, boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
             int t = par.threads();
             long flops = 2L * m * n * k;
-            if (t == 1 || flops < (1L << 21) || m == 0 || n == 0) {
+            if ((DNNL && !DNNL_ONE_THREAD) || t == 1 || flops < (1L << 21) || m == 0 || n == 0) {
                 gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
                 return;
             }
@@ -360,11 +398,7 @@ final class CpuConv {
                     if (c1 <= c0) return;
                     int ldb = tb ? k : n;
                     FloatBuffer bv = tb ? b.slice(c0 * k, (c1 - c0) * k) : b.slice(c0, b.capacity() - c0);
-                    openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
-                            ta ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
-                            tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
-                            m, c1 - c0, k, alpha, a, Math.max(1, ta ? m : k), bv, Math.max(1, ldb), beta,
-                            c.slice(c0, c.capacity() - c0), Math.max(1, n));
+                    sgemm(ta, tb, m, c1 - c0, k, alpha, a, ta ? m : k, bv, ldb, beta, c.slice(c0, c.capacity() - c0), n);
                 });
             }
         }
@@ -372,9 +406,7 @@ final class CpuConv {
         /** Rows [r0, r1) of C = alpha A^T op(B) + beta C: A is [k, m] row-major, its columns r0.. are the view's start. */
         private static void rowsOfTransposed(FloatBuffer av, FloatBuffer b, FloatBuffer c, boolean tb, int m, int n, int k,
                                              int r0, int r1, float alpha, float beta) {
-            openblas_full.cblas_sgemm(openblas_full.CblasRowMajor, openblas_full.CblasTrans,
-                    tb ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
-                    r1 - r0, n, k, alpha, av, Math.max(1, m), b, Math.max(1, tb ? k : n), beta, c.slice(r0 * n, (r1 - r0) * n), Math.max(1, n));
+            sgemm(true, tb, r1 - r0, n, k, alpha, av, m, b, tb ? k : n, beta, c.slice(r0 * n, (r1 - r0) * n), n);
         }
     }
 }
