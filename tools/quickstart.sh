@@ -40,5 +40,5 @@ java -jar target/pixelcnn-engine.jar data --data_set fashion-mnist
 rm -rf save/quickstart
 java -jar target/pixelcnn-engine.jar train --data_set fashion-mnist --save_dir save/quickstart \
   --nr_resnet 1 --nr_filters 32 --nr_logistic_mix 5 --batch_size 16 --polyak_decay 0.995 \
-  --max_steps "${QUICKSTART_STEPS:-500}" --log_every 100 --backend cpu
+  --max_steps "${QUICKSTART_STEPS:-500}" --log_every 25 --backend cpu
 echo "[quickstart] checkpoint, samples (fashion-mnist_sample0.png), metrics and plot in save/quickstart/"

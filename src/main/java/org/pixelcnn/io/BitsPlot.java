@@ -26,7 +26,8 @@ import java.util.List;
 /**
  * The training curve: bits/dim against (fractional) epochs, as a PNG with axes, ticks, grid and legend
  * (the original kept only {@code test_bpd_<data_set>.npz}): the noisy per-batch train values faint, a
- * smoothed train curve over them (centred moving average), each epoch's mean train value as a square,
+ * smoothed train curve over them (centred moving average; from {@value #SMOOTH_FROM} values on, fewer are
+ * drawn as they are, with markers), each epoch's mean train value as a square,
  * and the test bits/dim (Polyak-averaged parameters) as diamonds drawn last, with their values written
  * beside them, so the test point is never hidden under the train curve. Drawn with java.awt, headless.
  */
@@ -58,6 +59,8 @@ public final class BitsPlot {
     }
 
     private static final int LEFT = 78, RIGHT = 24, TOP = 46, BOTTOM = 58;
+    /** Batch values from which the train curve is smoothed (fewer are drawn as they are, with markers). */
+    static final int SMOOTH_FROM = 12;
 
     private BitsPlot() {
     }
@@ -203,15 +206,16 @@ public final class BitsPlot {
                 test[i] = pts.get(i).testBits();
             }
             int batches = finite(batch);
-            if (batches > 1) line(g, pts, batch, ax, ay, TRAIN_BATCH, 1f); // the noisy batch values, faint
-            if (batches > 0) line(g, pts, batches >= 5 ? smoothed(batch, Math.max(5, batches / 10)) : batch, ax, ay, TRAIN, 2.5f);
-            if (batches > 0 && batches <= 3) markers(g, pts, batch, ax, ay, TRAIN, Shape.DOT, false);
+            boolean smooth = batches >= SMOOTH_FROM;
+            if (smooth) line(g, pts, batch, ax, ay, TRAIN_BATCH, 1f); // the noisy batch values, faint
+            if (batches > 0) line(g, pts, smooth ? smoothed(batch, Math.max(5, batches / 10) | 1) : batch, ax, ay, TRAIN, 2.5f);
+            if (batches > 0 && !smooth) markers(g, pts, batch, ax, ay, TRAIN, Shape.DOT, false);
             markers(g, pts, mean, ax, ay, TRAIN, Shape.SQUARE, false);
             if (batches == 0 && finite(mean) > 1) line(g, pts, mean, ax, ay, TRAIN, 2f);
             if (finite(test) > 1) line(g, pts, test, ax, ay, TEST, 2f);
             markers(g, pts, test, ax, ay, TEST, Shape.DIAMOND, true); // last, on top, with their values
             g.setClip(null);
-            legend(g, x1 - 190, y1 + 12, batches > 0);
+            legend(g, x1 - 190, y1 + 12, batches >= SMOOTH_FROM, batches > 0);
         } finally {
             g.dispose();
         }
@@ -307,9 +311,10 @@ public final class BitsPlot {
         g.draw(m);
     }
 
-    private static void legend(Graphics2D g, int x, int y, boolean batches) {
+    private static void legend(Graphics2D g, int x, int y, boolean smoothed, boolean batches) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        String[] names = batches ? new String[]{"train, per batch", "train, smoothed", "train, epoch mean", "test (Polyak avg.)"}
+        String[] names = smoothed ? new String[]{"train, per batch", "train, smoothed", "train, epoch mean", "test (Polyak avg.)"}
+                : batches ? new String[]{"train, per batch ", "train, epoch mean", "test (Polyak avg.)"}
                 : new String[]{"train, epoch mean", "test (Polyak avg.)"};
         int h = 12 + 20 * names.length;
         g.setColor(new Color(255, 255, 255, 230));
@@ -323,6 +328,11 @@ public final class BitsPlot {
                 g.setColor(TRAIN_BATCH);
                 g.setStroke(new BasicStroke(1f));
                 g.drawLine(x + 8, yy, x + 34, yy);
+            } else if (name.equals("train, per batch ")) { // drawn as they are, with markers: few of them
+                g.setColor(TRAIN);
+                g.setStroke(new BasicStroke(2.5f));
+                g.drawLine(x + 8, yy, x + 34, yy);
+                mark(g, Shape.DOT, x + 21, yy, TRAIN);
             } else if (name.equals("train, smoothed")) {
                 g.setColor(TRAIN);
                 g.setStroke(new BasicStroke(2.5f));
