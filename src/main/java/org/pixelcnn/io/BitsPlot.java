@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -123,16 +122,15 @@ public final class BitsPlot {
      */
     public static void write(Path png, String title, List<Point> points) {
         BufferedImage img = render(title, points, 800, 500);
-        Path dir = png.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + png.getFileName(), ".tmp");
-            try {
-                if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
-                Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            Path dir = png.toAbsolutePath().getParent();
+            if (dir != null) Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write plot " + png, e);
+        }
+        try (AtomicOutput out = AtomicOutput.open(png)) {
+            if (!ImageIO.write(img, "png", out.stream())) throw new IOException("no PNG writer available");
+            out.commit();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write plot " + png, e);
         }

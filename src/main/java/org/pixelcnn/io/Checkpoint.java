@@ -1,12 +1,9 @@
 package org.pixelcnn.io;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +24,9 @@ import java.util.regex.Pattern;
  * <li>{@code __metadata__}: {@value #FORMAT_KEY} = {@value #FORMAT}, {@value #CONFIG_KEY} = the configuration JSON.</li>
  * </ul>
  *
- * <p>Crash safety: a checkpoint is written to a temporary file {@code .checkpoint-<step>-*.tmp} in the same
- * directory, forced to disk ({@link FileChannel#force}), then renamed over its final name with
- * {@link StandardCopyOption#ATOMIC_MOVE}, and the directory is forced. A crash at any point leaves either the
+ * <p>Crash safety: a checkpoint is written through {@link AtomicOutput}: to a temporary file
+ * {@code .checkpoint-<step>.safetensors-*.tmp} in the same directory, forced to disk, then renamed over its
+ * final name atomically, and the directory is forced. A crash at any point leaves either the
  * complete new file or none under a checkpoint name; a leftover temporary file never matches the name pattern.
  * The latest checkpoint is the one with the highest step (no separate pointer file to keep consistent).
  */
@@ -118,27 +115,17 @@ public final class Checkpoint {
 
     private static Path write(Path target, CheckpointContents contents, SafetensorsWriter.WriteHook hook) {
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, ".checkpoint-" + contents.step() + "-", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                SafetensorsWriter.write(ch, tensors(contents), metadata(contents), hook);
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            forceDirectory(dir);
+            if (dir != null) Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new BadInputException("cannot write checkpoint " + target + ": " + e, e);
+        }
+        try (AtomicOutput out = AtomicOutput.open(target)) {
+            SafetensorsWriter.write(out.channel(), tensors(contents), metadata(contents), hook);
+            out.commit();
             return target;
         } catch (IOException e) {
             throw new BadInputException("cannot write checkpoint " + target + ": " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the name never matches a checkpoint, so a leftover is harmless
-                }
-            }
         }
     }
 
@@ -244,11 +231,4 @@ public final class Checkpoint {
         return m;
     }
 
-    private static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not every platform can sync a directory; the rename itself is still atomic
-        }
-    }
 }

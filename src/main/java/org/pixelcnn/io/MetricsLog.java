@@ -156,10 +156,9 @@ public final class MetricsLog implements AutoCloseable {
         }
         int dropped = (int) lines.stream().filter(l -> !l.isBlank()).count() - keep.size();
         if (dropped == 0) return 0;
-        try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-            Files.write(tmp, keep, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (AtomicOutput out = AtomicOutput.open(file)) {
+            for (String line : keep) out.stream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            out.commit();
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot rewrite the metrics log (" + e + ")", e);
         }

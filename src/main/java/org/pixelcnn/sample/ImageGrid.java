@@ -1,5 +1,6 @@
 package org.pixelcnn.sample;
 
+import org.pixelcnn.io.AtomicOutput;
 import org.pixelcnn.io.BadInputException;
 
 import javax.imageio.ImageIO;
@@ -149,22 +150,11 @@ public final class ImageGrid {
      * @throws BadInputException naming the file when it cannot be written
      */
     public static void write(Path file, BufferedImage img) {
-        Path tmp = null;
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
-            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try (AtomicOutput out = AtomicOutput.open(file)) {
+            if (!ImageIO.write(img, "png", out.stream())) throw new IOException("no PNG writer");
+            out.commit();
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot write the PNG (" + e.getMessage() + ")", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) { // best effort: the rename has normally consumed it
-                }
-            }
         }
     }
 

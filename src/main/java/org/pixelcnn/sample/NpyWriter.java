@@ -1,6 +1,7 @@
 package org.pixelcnn.sample;
 
 import org.pixelcnn.data.format.NpyFormat;
+import org.pixelcnn.io.AtomicOutput;
 import org.pixelcnn.io.BadInputException;
 
 import java.io.IOException;
@@ -34,25 +35,12 @@ public final class NpyWriter {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);
         if (n != data.length) throw new IllegalArgumentException(data.length + " bytes for an array of " + n + " elements");
-        Path tmp = null;
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) throw new IOException("folder " + parent + " does not exist");
-            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(NpyFormat.header("|u1", shape));
-                out.write(data);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (AtomicOutput out = AtomicOutput.open(file)) {
+            out.stream().write(NpyFormat.header("|u1", shape));
+            out.stream().write(data);
+            out.commit();
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot write the .npy file (" + e.getMessage() + ")", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) { // best effort: the rename has normally consumed it
-                }
-            }
         }
     }
 }

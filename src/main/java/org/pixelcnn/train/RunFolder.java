@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 final class RunFolder {
     /** The files a run writes into its folder (besides checkpoint-&lt;step&gt;.safetensors and their temporary files). */
     private static final Pattern RUN_FILES = Pattern.compile(".+_sample\\d+\\.png|bits_per_dim\\.png|" + Pattern.quote(MetricsLog.FILE_NAME)
-            + "|checkpoint-\\d+\\.safetensors|\\.checkpoint-\\d+-.*\\.tmp|\\.bits_per_dim\\.png.*\\.tmp");
+            + "|checkpoint-\\d+\\.safetensors|\\.(checkpoint-\\d+\\.safetensors|bits_per_dim\\.png|metrics\\.jsonl|.+_sample\\d+\\.png)-.*\\.tmp");
 
     private RunFolder() {}
 

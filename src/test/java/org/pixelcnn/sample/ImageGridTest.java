@@ -67,7 +67,7 @@ class ImageGridTest {
     void unwritableFileIsNamed() {
         Path file = tmp.resolve("no/such/dir/grid.png");
         BadInputException e = assertThrows(BadInputException.class, () -> ImageGrid.write(file, images(1, 2, 2, 3), 1, 2, 2, 3));
-        assertTrue(e.getMessage().startsWith(file + ": cannot write the PNG"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file + ": cannot write it, folder "), e.getMessage());
     }
 
     @Test

@@ -78,6 +78,6 @@ class NpyWriterTest {
         assertThrows(IllegalArgumentException.class, () -> NpyWriter.writeUint8(tmp.resolve("c.npy"), data(10), new long[] {3, 3}));
         Path f = tmp.resolve("none/c.npy");
         BadInputException e = assertThrows(BadInputException.class, () -> NpyWriter.writeUint8(f, data(4), new long[] {4}));
-        assertTrue(e.getMessage().startsWith(f + ": cannot write the .npy file"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(f + ": cannot write it, folder "), e.getMessage());
     }
 }
