@@ -20,7 +20,7 @@ plants=(
   "$cpu/CpuConv.java|Blas.gemm(true, false, k, cout, nr, 1f, c, dyv, first ? 0f : 1f, part);|Blas.gemm(true, false, k, cout, nr, 1.01f, c, dyv, first ? 0f : 1f, part);|conv backward filter (blocked, per-thread partials)"
   "$cpu/CpuConv.java|Blas.gemm(par, false, true, nb \* rowsPerImage, k, g.cout(), 1f, dyv, w, 0f, c);|Blas.gemm(par, false, true, nb * rowsPerImage, k, g.cout(), 1.01f, dyv, w, 0f, c);|conv backward data (strided: product then col2im)"
   "$cpu/CpuConv.java|flipOut\[co \* cin + ci\] = flipHost\[ci \* cout + co\];|flipOut[co * cin + ci] = 1.01f * flipHost[ci * cout + co];|conv backward data (stride 1: flipped filter)"
-  "$lay/Deconv2d.java|be.axpy(1f, scratch, dx);|be.axpy(1.01f, scratch, dx);|deconv backward data"
+  "$lay/Deconv2d.java|be.axpy(1f, backwardScratch, dx);|be.axpy(1.01f, backwardScratch, dx);|deconv backward data"
   "$lay/Dense.java|be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1f, dy, wn.w, 1f, dx);|be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1.01f, dy, wn.w, 1f, dx);|nin backward data"
   "$cpu/VecMath.java|da\[i\] = g \* sg\[i\];|da[i] = 1.01f * g * sg[i];|gate backward (linear branch)"
   "$cpu/CpuBackend.java|for (int k = 0; k < (w - 1) \* c; k++) out.put(o + k, out.get(o + k) + d.get(o + c + k));|for (int k = 0; k < (w - 1) * c; k++) out.put(o + k, out.get(o + k) + 1.01f * d.get(o + c + k));|right_shift backward"

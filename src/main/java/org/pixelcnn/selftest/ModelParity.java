@@ -90,21 +90,6 @@ public final class ModelParity {
         }
     }
 
-    private interface Check {
-        double run();
-    }
-
-    /** Runs one check into out, unless a sticky error has stopped the run. */
-    private void check(List<Result> out, String op, String shape, double bound, Check c) {
-        if (guard.stopped()) return;
-        try {
-            out.add(new Result(op, shape, c.run(), bound, null));
-        } catch (RuntimeException | Error e) {
-            guard.failed(e);
-            out.add(new Result(op, shape, Double.NaN, bound, Parity.describe(e)));
-        }
-    }
-
     /** All whole-model comparisons for one configuration (none once the guard has stopped the run). */
     public List<Result> compare(ModelConfig cfg, int batch, double bound) {
         List<Result> out = new ArrayList<>();
@@ -114,19 +99,19 @@ public final class ModelParity {
                 cfg.nrFilters(), cfg.nrLogisticMix(), cfg.nonlinearity().flag(), cfg.numClasses());
         try {
             Pair p = new Pair(cfg, batch);
-            check(out, "model dataDependentInit", shape, bound, () -> {
+            guard.check(out, "model dataDependentInit", shape, bound, () -> {
                 p.r.dataDependentInit(seed);
                 p.d.dataDependentInit(seed);
                 return p.compare(p.r.params().values(), p.d.params().values());
             });
             p.setParams(p.params);
             Pass pass = Pass.train(seed, 1, 0);
-            check(out, "model forward (train)", shape, bound, () -> {
+            guard.check(out, "model forward (train)", shape, bound, () -> {
                 p.r.forward(pass);
                 p.d.forward(pass);
                 return p.compare(p.r.output().value, p.d.output().value);
             });
-            check(out, "model backward", shape, bound, () -> {
+            guard.check(out, "model backward", shape, bound, () -> {
                 float[] g = new float[(int) p.r.output().size()];
                 SplittableRandom rng = new SplittableRandom(seed + 7);
                 for (int i = 0; i < g.length; i++) g[i] = (float) (rng.nextDouble() - 0.5);
@@ -137,13 +122,13 @@ public final class ModelParity {
                 p.d.backward(pass);
                 return Math.max(p.compare(p.r.params().grads(), p.d.params().grads()), p.compare(p.r.input().grad, p.d.input().grad));
             });
-            check(out, "model loss + dloss/dl", shape, bound, () -> {
+            guard.check(out, "model loss + dloss/dl", shape, bound, () -> {
                 double[] pr = new double[batch], pd = new double[batch];
                 double lr = p.loss(p.r, ref, pr), ld = p.loss(p.d, dut, pd);
                 double e = Parity.relativeError(new double[]{lr}, new double[]{ld});
                 return Math.max(Math.max(e, Parity.relativeError(pr, pd)), p.compare(p.r.output().grad, p.d.output().grad));
             });
-            check(out, "model 3 training steps", shape, bound, () -> train(p, batch));
+            guard.check(out, "model 3 training steps", shape, bound, () -> train(p, batch));
         } catch (RuntimeException | Error e) {
             guard.failed(e);
             out.add(new Result("model setup", shape, Double.NaN, bound, Parity.describe(e)));

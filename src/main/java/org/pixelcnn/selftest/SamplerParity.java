@@ -43,21 +43,6 @@ public final class SamplerParity {
         this(ref, dut, seed, StickyGuard.never());
     }
 
-    private interface Check {
-        double run();
-    }
-
-    /** Runs one check into out, unless a sticky error has stopped the run. */
-    private void check(List<Result> out, String op, String shape, double bound, Check c) {
-        if (guard.stopped()) return;
-        try {
-            out.add(new Result(op, shape, c.run(), bound, null));
-        } catch (RuntimeException | Error e) {
-            guard.failed(e);
-            out.add(new Result(op, shape, Double.NaN, bound, Parity.describe(e)));
-        }
-    }
-
     /** A model of batch n on be with the parameters of {@link #parameters}. */
     private PixelCnnPP model(Backend be, ModelConfig cfg, int n) {
         PixelCnnPP m = new PixelCnnPP(be, cfg, n, false);
@@ -110,7 +95,7 @@ public final class SamplerParity {
                 for (int i = 0; i < n; i++) System.arraycopy(at, i * pc, seen, (i * positions + pos) * pc, pc);
             });
             byte[] images = cached.sample(seed + 5, y);
-            check(out, "cached sampler vs teacher forcing", shape, modelBound, () -> {
+            guard.check(out, "cached sampler vs teacher forcing", shape, modelBound, () -> {
                 // teacher forcing on the float samples the sampler conditioned on (their bytes are rounded)
                 float[] floats = cached.lastImages();
                 dut.upload(floats, 0, d.input().value, 0, floats.length);
@@ -121,12 +106,12 @@ public final class SamplerParity {
                 return Parity.relativeError(teacher, seen);
             });
             if (pixels) {
-                check(out, "cached vs naive sampler pixels", shape, PIXEL_BOUND, () -> {
+                guard.check(out, "cached vs naive sampler pixels", shape, PIXEL_BOUND, () -> {
                     cached.observe(null);
                     byte[] naive = new Sampler(dut, d).sample(seed + 5, y);
                     return farApart(images, naive);
                 });
-                check(out, "cached sampler pixels dut vs ref", shape, PIXEL_BOUND, () -> {
+                guard.check(out, "cached sampler pixels dut vs ref", shape, PIXEL_BOUND, () -> {
                     PixelCnnPP r = model(ref, cfg, n);
                     return farApart(new CachedSampler(ref, r, n).sample(seed + 5, y), images);
                 });

@@ -64,6 +64,26 @@ public final class StickyGuard {
         if (probed != null) reason = probed;
     }
 
+    /** One comparison of a self-test: its relative error (or a count) against its bound. */
+    @FunctionalInterface
+    public interface Check {
+        double run();
+    }
+
+    /**
+     * Runs one check and adds its line to out, unless a sticky error has stopped the run; a check that throws
+     * becomes a failed line (and {@link #failed} decides whether the run goes on).
+     */
+    public void check(List<Parity.Result> out, String op, String shape, double bound, Check c) {
+        if (stopped()) return;
+        try {
+            out.add(new Parity.Result(op, shape, c.run(), bound, null));
+        } catch (RuntimeException | Error e) {
+            failed(e);
+            out.add(new Parity.Result(op, shape, Double.NaN, bound, Parity.describe(e)));
+        }
+    }
+
     /** Whether a sticky error has stopped the run. */
     public boolean stopped() {
         return reason != null;

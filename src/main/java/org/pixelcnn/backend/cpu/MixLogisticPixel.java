@@ -74,13 +74,7 @@ final class MixLogisticPixel {
     float run(FloatBuffer l, int lOff, FloatBuffer x, int xOff, FloatBuffer g, int gOff, float gradScale) {
         final int M = mix;
         final boolean grad = g != null;
-        // log_softmax(logits): online log-sum-exp
-        float lm = Float.NEGATIVE_INFINITY, lsum = 0.0f;
-        for (int k = 0; k < M; k++) {
-            float v = l.get(lOff + k);
-            if (v > lm) { lsum = lsum * expf(lm - v) + 1.0f; lm = v; } else { lsum += expf(v - lm); }
-        }
-        final float logitLse = lm + logf(lsum);
+        final float logitLse = logitLogSumExp(l, lOff); // log_softmax(logits) = logits - logitLse
         final float x0 = x.get(xOff);
         final float x1 = channels == 3 ? x.get(xOff + 1) : 0.0f;
         final float x2 = channels == 3 ? x.get(xOff + 2) : 0.0f;
@@ -145,12 +139,7 @@ final class MixLogisticPixel {
      */
     void subpixelNll(FloatBuffer l, int lOff, FloatBuffer x, int xOff, FloatBuffer out, int oOff) {
         final int M = mix;
-        float lm = Float.NEGATIVE_INFINITY, lsum = 0.0f;
-        for (int k = 0; k < M; k++) {
-            float v = l.get(lOff + k);
-            if (v > lm) { lsum = lsum * expf(lm - v) + 1.0f; lm = v; } else { lsum += expf(v - lm); }
-        }
-        final float logitLse = lm + logf(lsum);
+        final float logitLse = logitLogSumExp(l, lOff);
         final float x0 = x.get(xOff);
         final float x1 = channels == 3 ? x.get(xOff + 1) : 0.0f;
         final float x2 = channels == 3 ? x.get(xOff + 2) : 0.0f;
@@ -232,5 +221,15 @@ final class MixLogisticPixel {
         subDmu = gmu;
         subDls = lsRaw >= MIN_LOG_SCALE ? gls : 0.0f;
         return lp;
+    }
+
+    /** log sum_k exp(logit_k) of the pixel's M logits at lOff, by an online log-sum-exp (as the CUDA twin). */
+    private float logitLogSumExp(FloatBuffer l, int lOff) {
+        float lm = Float.NEGATIVE_INFINITY, lsum = 0.0f;
+        for (int k = 0; k < mix; k++) {
+            float v = l.get(lOff + k);
+            if (v > lm) { lsum = lsum * expf(lm - v) + 1.0f; lm = v; } else { lsum += expf(v - lm); }
+        }
+        return lm + logf(lsum);
     }
 }
