@@ -43,7 +43,7 @@ class SharedLibrariesTest {
     @Test
     void namesTheMissingLibraryFromTheNestedLinkError() {
         // The shape JavaCPP throws when libjnicudart.so cannot find the driver (seen on a machine without one).
-        UnsatisfiedLinkError inner = new UnsatisfiedLinkError("/root/.javacpp/cache/x.jar/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: "
+        UnsatisfiedLinkError inner = new UnsatisfiedLinkError("/tmp/javacpp-cache/x.jar/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: "
                 + "libcuda.so.1: cannot open shared object file: No such file or directory");
         UnsatisfiedLinkError outer = new UnsatisfiedLinkError("no jnicudart in java.library.path: /usr/lib");
         outer.initCause(inner);
