@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The repository carries everything its tests need and names no path of one particular machine: no
- * tracked file (sources, tests, scripts, docs, fixtures) contains a home or workspace folder such as
- * {@code /root/...}, {@code /home/<user>/...}, {@code /Users/...}, {@code /work/...} or a Windows drive.
+ * tracked file (sources, tests, scripts, docs, fixtures) contains a home or workspace folder: root's home,
+ * a user's home under home or Users, a workspace root, or a Windows drive (see {@link #MACHINE_PATH}; its
+ * literal forms are not written here, or this comment would match).
  * System locations every Debian machine has (/usr/share/datasets, /usr/local/cuda) are fine. The patterns
  * are assembled from pieces, so this file does not match itself.
  */
