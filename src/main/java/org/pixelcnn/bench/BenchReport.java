@@ -52,6 +52,7 @@ public record BenchReport(StepBench.Result result, String device, Precision prec
         j.put("precision", precision == null ? null : precision.flag());
         j.put("cpu_threads", cpuThreads > 0 ? cpuThreads : null);
         j.put("cpu_gemm", cpuThreads > 0 ? org.pixelcnn.backend.cpu.CpuBackend.gemmEngine() : null);
+        j.put("cpu_conv", cpuThreads > 0 ? org.pixelcnn.backend.cpu.CpuBackend.convEngine() : null);
         j.put("params", r.params());
         j.put("forward_gflop_per_image", r.forwardFlops() / 1e9);
         j.put("train_images_per_s", r.trainImagesPerSecond());

@@ -124,6 +124,7 @@ public final class InfoCommand implements Callable<Integer> {
             int p = openblas_full.openblas_get_parallel();
             f.put("openblas_parallel", p == 0 ? "sequential" : p == 1 ? "pthreads" : p == 2 ? "openmp" : "mode " + p);
             f.put("cpu_gemm", org.pixelcnn.backend.cpu.CpuBackend.gemmEngine());
+            f.put("cpu_conv", org.pixelcnn.backend.cpu.CpuBackend.convEngine());
         } catch (Throwable t) { // info must never fail; say what went wrong in one line
             f.put("openblas_error", t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).lines().findFirst().orElse(""));
         }
@@ -178,6 +179,8 @@ public final class InfoCommand implements Callable<Integer> {
                 : f.get("openblas_config") + ", " + f.get("openblas_threads") + " threads (" + f.get("openblas_parallel") + ")");
         if (f.containsKey("cpu_gemm")) row(out, "cpu products", f.get("cpu_gemm") + ("oneDNN".equals(f.get("cpu_gemm"))
                 ? " (dnnl_sgemm; OpenBLAS with PCE_CPU_GEMM=openblas)" : " (a jar without oneDNN, or PCE_CPU_GEMM=openblas)"));
+        if (f.containsKey("cpu_conv")) row(out, "cpu convolutions", f.get("cpu_conv") + (String.valueOf(f.get("cpu_conv")).startsWith("oneDNN")
+                ? " (im2col + SGEMM with PCE_CPU_CONV=im2col)" : ""));
         row(out, "cuda", cuda.summary());
         if (f.containsKey("cuda_detail")) {
             for (String line : f.get("cuda_detail").toString().split("\n")) out.println("             " + line);

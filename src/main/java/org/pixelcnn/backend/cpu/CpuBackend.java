@@ -8,7 +8,8 @@ import org.pixelcnn.backend.AdamPolyak;
 import java.nio.FloatBuffer;
 
 /**
- * The reference backend: convolutions and matrix products on OpenBLAS (im2col + SGEMM), the elementwise
+ * The reference backend: convolutions on oneDNN's primitives ({@link OneDnnConvs}) or as im2col + SGEMM
+ * ({@link CpuConv}), matrix products on oneDNN's or OpenBLAS's SGEMM, the elementwise
  * work in vectorised tiles split across a fork-join pool ({@link CpuElementwise}; its element-at-a-time
  * control is {@link ReferenceOps}), the rest as plain loops over direct buffers. Every other backend is
  * tested against this one. Not thread-safe: give each replica its own instance.
@@ -18,13 +19,24 @@ public final class CpuBackend implements Backend {
 
     private final Parallel par;
     private final CpuConv conv;
+    private final OneDnnConvs onednn;
     private final CpuElementwise ew;
     private final CpuWeightNorm wn;
 
     /** @param threads worker threads for elementwise work (OpenBLAS keeps its own thread count) */
     public CpuBackend(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * @param threads    worker threads
+     * @param oneDnnConv false: every convolution as im2col + SGEMM even where oneDNN's primitives would run it
+     *                   (the tests check both paths in one process)
+     */
+    public CpuBackend(int threads, boolean oneDnnConv) {
         this.par = new Parallel(threads);
         this.conv = new CpuConv(par);
+        this.onednn = new OneDnnConvs(par, oneDnnConv);
         this.ew = new CpuElementwise(par);
         this.wn = new CpuWeightNorm(par);
     }
@@ -37,6 +49,16 @@ public final class CpuBackend implements Backend {
      */
     public static String gemmEngine() {
         return CpuConv.Blas.ENGINE;
+    }
+
+    /**
+     * What runs the CPU backend's convolutions: oneDNN's convolution primitives where the jar carries oneDNN
+     * (forward and backward-data always, backward-filter from two images per thread on; 1x1 layers are
+     * products), else im2col + SGEMM. {@code PCE_CPU_CONV=im2col} (or {@code -Dpixelcnn.cpu.conv=im2col})
+     * keeps im2col + SGEMM; so does {@code PCE_CPU_GEMM=openblas}.
+     */
+    public static String convEngine() {
+        return OneDnnConvs.engine();
     }
 
     /** One worker per available processor. */
@@ -147,18 +169,32 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void convForward(ConvGeom g, Buf x, Buf w, Buf bias, Buf y) {
+        OneDnnConv d = onednn.data(g);
+        if (d != null) {
+            d.forward(f(x), f(w), bias == null ? null : f(bias), f(y));
+            return;
+        }
         conv.forward(g, f(x), f(w), f(y));
         if (bias != null) addBias(y, bias, (long) g.n() * g.ho() * g.wo(), g.cout());
     }
 
+    /** Whether g's convolutions have run on oneDNN's primitives here (else on im2col + SGEMM). */
+    boolean convRanOnOneDnn(ConvGeom g) {
+        return onednn.ranOnOneDnn(g);
+    }
+
     @Override
     public void convBackwardData(ConvGeom g, Buf dy, Buf w, Buf dx) {
-        conv.backwardData(g, f(dy), f(w), f(dx));
+        OneDnnConv d = onednn.data(g);
+        if (d != null) d.backwardData(f(dy), f(w), f(dx));
+        else conv.backwardData(g, f(dy), f(w), f(dx));
     }
 
     @Override
     public void convBackwardFilter(ConvGeom g, Buf x, Buf dy, Buf dw) {
-        conv.backwardFilter(g, f(x), f(dy), f(dw));
+        OneDnnConv d = onednn.filter(g);
+        if (d != null) d.backwardFilter(f(x), f(dy), f(dw));
+        else conv.backwardFilter(g, f(x), f(dy), f(dw));
     }
 
     @Override
@@ -452,6 +488,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         release(0);
+        onednn.close();
         par.shutdown();
     }
 }

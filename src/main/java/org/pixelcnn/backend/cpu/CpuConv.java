@@ -351,6 +351,11 @@ final class CpuConv {
 
         private Blas() {}
 
+        /** Whether oneDNN runs each call on the calling thread (OMP_NUM_THREADS=1): then the engine splits the work. */
+        static boolean oneDnnOnCallingThread() {
+            return DNNL_ONE_THREAD;
+        }
+
         static void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatBuffer a, FloatBuffer b, float beta, FloatBuffer c) {
             if (m == 0 || n == 0) return;
             sgemm(ta, tb, m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n);

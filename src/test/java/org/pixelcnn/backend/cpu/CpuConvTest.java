@@ -7,15 +7,19 @@ import org.pixelcnn.backend.ConvGeom;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The CPU convolutions (blocked im2col + SGEMM forward, stride-1 backward-data as the flipped-filter
- * convolution, strided backward-data through col2im, blocked backward-filter with per-thread partials,
- * and the whole-batch paths for one thread and for filters over {@link CpuConv#BLOCKED_FILTER_MAX}) against
- * the definition in float64, summed the obvious way. Bound: |got - want| &lt;= 1e-5 * sum |terms| (+ |accumulated
- * start|): float32 sums of up to a few thousand products in another order differ by a few hundred ulps of
- * that sum at most; a missing tap, a wrong flip or an off-by-one position changes results by whole terms.
+ * The CPU convolutions on both paths, against the definition in float64 summed the obvious way: im2col + SGEMM
+ * ({@link CpuConv}: blocked forward, stride-1 backward-data as the flipped-filter convolution, strided
+ * backward-data through col2im, blocked backward-filter with per-thread partials, and the whole-batch paths for
+ * one thread and for filters over {@link CpuConv#BLOCKED_FILTER_MAX}) and oneDNN's primitives ({@link OneDnnConv},
+ * chunks of images per thread, skipped where the jar has no oneDNN). Bound: |got - want| &lt;= 1e-5 * sum |terms|
+ * (+ |accumulated start|): float32 sums of up to a few thousand products in another order differ by a few
+ * hundred ulps of that sum at most; a missing tap, a wrong flip or an off-by-one position changes results by
+ * whole terms.
  */
 class CpuConvTest {
 
@@ -32,19 +36,32 @@ class CpuConvTest {
         return b;
     }
 
-    @ParameterizedTest(name = "n={0} {1}x{2}x{3} -> {4}x{5}x{6}, filter {7}x{8}, stride {9}, pad {10},{11}, threads {12}")
+    @ParameterizedTest(name = "n={0} {1}x{2}x{3} -> {4}x{5}x{6}, filter {7}x{8}, stride {9}, pad {10},{11}, threads {12}, {13}")
     @CsvSource({
-            "3, 9, 7, 5, 9, 7, 6, 2, 3, 1, 1, 1, 3",     // down-shifted 2x3
-            "3, 9, 7, 5, 9, 7, 6, 2, 2, 1, 1, 1, 1",     // down-right-shifted 2x2, one thread
-            "2, 8, 8, 4, 8, 8, 3, 1, 3, 1, 0, 1, 3",     // 1x3
-            "2, 9, 7, 5, 5, 4, 6, 2, 3, 2, 1, 1, 3",     // stride 2
-            "2, 6, 6, 4, 6, 6, 5, 1, 1, 1, 0, 0, 3",     // pointwise
-            "1, 8, 8, 128, 8, 8, 256, 2, 3, 1, 1, 1, 2", // a filter above BLOCKED_FILTER_MAX
-            "16, 16, 16, 8, 16, 16, 8, 2, 3, 1, 1, 1, 3" // many blocks per thread
+            "3, 9, 7, 5, 9, 7, 6, 2, 3, 1, 1, 1, 3, im2col",     // down-shifted 2x3
+            "3, 9, 7, 5, 9, 7, 6, 2, 3, 1, 1, 1, 3, oneDNN",
+            "5, 9, 7, 5, 9, 7, 6, 2, 3, 1, 1, 1, 2, oneDNN",     // uneven chunks; backward-filter on oneDNN too
+            "5, 9, 7, 5, 9, 7, 6, 2, 2, 1, 1, 1, 2, oneDNN",     // down-right-shifted 2x2, the same
+            "4, 8, 8, 6, 4, 4, 6, 2, 3, 2, 1, 1, 2, oneDNN",     // stride 2, backward-filter on oneDNN
+            "4, 8, 8, 6, 4, 4, 5, 2, 3, 2, 0, 1, 2, oneDNN",     // a down-shifted deconvolution's geometry
+            "4, 9, 10, 5, 4, 4, 6, 2, 3, 2, 0, 0, 2, oneDNN",    // a deconvolution's full geometry: bottom/right padding -1
+            "2, 9, 7, 5, 5, 4, 6, 2, 3, 2, 1, 1, 3, oneDNN",     // stride 2, fewer images than threads
+            "3, 9, 7, 5, 9, 7, 6, 2, 2, 1, 1, 1, 1, im2col",     // down-right-shifted 2x2, one thread
+            "3, 9, 7, 5, 9, 7, 6, 2, 2, 1, 1, 1, 1, oneDNN",
+            "2, 8, 8, 4, 8, 8, 3, 1, 3, 1, 0, 1, 3, im2col",     // 1x3
+            "2, 8, 8, 4, 8, 8, 3, 1, 3, 1, 0, 1, 1, oneDNN",
+            "2, 9, 7, 5, 5, 4, 6, 2, 3, 2, 1, 1, 3, im2col",     // stride 2
+            "2, 6, 6, 4, 6, 6, 5, 1, 1, 1, 0, 0, 3, im2col",     // pointwise (a product on either path)
+            "1, 8, 8, 128, 8, 8, 256, 2, 3, 1, 1, 1, 2, im2col", // a filter above BLOCKED_FILTER_MAX
+            "16, 16, 16, 8, 16, 16, 8, 2, 3, 1, 1, 1, 3, im2col", // many blocks per thread
+            "16, 16, 16, 8, 16, 16, 8, 2, 3, 1, 1, 1, 3, oneDNN"
     })
-    void matchesTheDefinitionInFloat64(int n, int h, int w, int cin, int ho, int wo, int cout, int fh, int fw, int s, int pt, int pl, int threads) {
+    void matchesTheDefinitionInFloat64(int n, int h, int w, int cin, int ho, int wo, int cout, int fh, int fw, int s, int pt, int pl, int threads,
+                                       String path) {
         ConvGeom g = new ConvGeom(n, h, w, cin, ho, wo, cout, fh, fw, s, pt, pl);
-        try (CpuBackend be = new CpuBackend(threads)) {
+        boolean onednn = path.equals("oneDNN");
+        if (onednn) assumeTrue(OneDnnConvs.ENABLED, "convolutions on oneDNN are off here: " + CpuBackend.convEngine());
+        try (CpuBackend be = new CpuBackend(threads, onednn)) {
             SplittableRandom r = new SplittableRandom(n * 131L + h * 17L + cin * 7L + cout);
             float[] x = rand(r, g.inSize()), wt = rand(r, g.weightSize()), dy = rand(r, g.outSize());
             float[] dx0 = rand(r, g.inSize()), dw0 = rand(r, g.weightSize());
@@ -74,6 +91,7 @@ class CpuConvTest {
                                         dwMag[wo2] += Math.abs((double) x[xo] * dy[yo]);
                                     }
                             }
+            assertEquals(onednn && !g.isPointwise(), be.convRanOnOneDnn(g), "ran on oneDNN's primitives");
             check("forward", y, yMag, null, down(be, yb));
             check("backward data", dx, dxMag, dx0, down(be, dxb));
             check("backward filter", dw, dwMag, dw0, down(be, dwb));
