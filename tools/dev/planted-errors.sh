@@ -24,6 +24,7 @@ plants=(
   "$lay/Dense.java|be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1f, dy, wn.w, 1f, dx);|be.gemm(false, true, Math.toIntExact(rows), cin, cout, 1.01f, dy, wn.w, 1f, dx);|nin backward data"
   "$cpu/VecMath.java|da\[i\] = g \* sg\[i\];|da[i] = 1.01f * g * sg[i];|gate backward (linear branch)"
   "$cpu/CpuBackend.java|for (int k = 0; k < (w - 1) \* c; k++) out.put(o + k, out.get(o + k) + d.get(o + c + k));|for (int k = 0; k < (w - 1) * c; k++) out.put(o + k, out.get(o + k) + 1.01f * d.get(o + c + k));|right_shift backward"
+  "$cpu/OneDnnConv.java|dnnl_post_ops_append_sum(po, 1f, 0|dnnl_post_ops_append_sum(po, 1.01f, 0|oneDNN convolutions: the accumulation into dx and dW"
   "$lay/GatedResnet.java|be.gemm(true, false, numClasses, 2 \* fch, x.n, 1f, h, hsum, 1f, hw.grad());|be.gemm(true, false, numClasses, 2 * fch, x.n, 1.01f, h, hsum, 1f, hw.grad());|class-conditional hw gradient"
 )
 cd "$work"

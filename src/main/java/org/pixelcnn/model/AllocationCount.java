@@ -53,7 +53,11 @@ public record AllocationCount(long floats, long blocks, long arenaBytes) {
         return new AllocationCount(floats + o.floats, blocks + o.blocks, arenaBytes + o.arenaBytes);
     }
 
-    private static Buf sizeOnly(long n) {
+    /**
+     * A buffer of n floats with no storage (size and slices only), as the planning backend hands out; for other
+     * backends that record calls and compute nothing.
+     */
+    public static Buf sizeOnly(long n) {
         return new Buf() {
             @Override
             public long size() {

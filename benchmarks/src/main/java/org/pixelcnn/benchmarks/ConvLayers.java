@@ -6,12 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pixelcnn.backend.Backend;
-import org.pixelcnn.backend.Buf;
 import org.pixelcnn.backend.ConvGeom;
 import org.pixelcnn.bench.BenchConfig;
 import org.pixelcnn.bench.StepRig;
-import org.pixelcnn.model.layers.Conv2d;
-import org.pixelcnn.model.layers.Deconv2d;
+import org.pixelcnn.model.AllocationCount;
 
 /**
  * Every convolution geometry of a training step of a named configuration ({@link OpShapes}: S, M, D), by name,
@@ -48,21 +46,8 @@ final class ConvLayers {
             case "8" -> 4;
             default -> throw new IllegalArgumentException("layer '" + name + "': resolution must be 32, 16 or 8");
         };
-        int n = s.n(), h = s.h() / div, w = s.w() / div, f = s.f(), c1 = s.channels() + 1;
-        return switch (name.substring(0, dot)) {
-            case "u_2x3_2f_f" -> Conv2d.downShifted(n, h, w, 2 * f, f, 2, 3, 1);
-            case "u_2x3_2f_2f" -> Conv2d.downShifted(n, h, w, 2 * f, 2 * f, 2, 3, 1);
-            case "ul_2x2_2f_f" -> Conv2d.downRightShifted(n, h, w, 2 * f, f, 2, 2, 1);
-            case "ul_2x2_2f_2f" -> Conv2d.downRightShifted(n, h, w, 2 * f, 2 * f, 2, 2, 1);
-            case "in_2x3" -> Conv2d.downShifted(n, h, w, c1, f, 2, 3, 1);
-            case "in_1x3" -> Conv2d.downShifted(n, h, w, c1, f, 1, 3, 1);
-            case "in_2x1" -> Conv2d.downRightShifted(n, h, w, c1, f, 2, 1, 1);
-            case "down_2x3_s2" -> Conv2d.downShifted(n, h, w, f, f, 2, 3, 2);
-            case "downright_2x2_s2" -> Conv2d.downRightShifted(n, h, w, f, f, 2, 2, 2);
-            case "deconv_2x3_s2" -> Deconv2d.downShifted(n, h / 2, w / 2, f, f, 2, 3, 2);
-            case "deconvright_2x2_s2" -> Deconv2d.downRightShifted(n, h / 2, w / 2, f, f, 2, 2, 2);
-            default -> throw new IllegalArgumentException("unknown layer '" + name + "'");
-        };
+        OpShapes scaled = new OpShapes(s.name(), s.n(), s.h() / div, s.w() / div, s.f(), s.channels(), s.nrMix());
+        return ConvOps.geometry(name.substring(0, dot), scaled);
     }
 
     /**
@@ -109,7 +94,7 @@ final class ConvLayers {
                     int k = OPS.indexOf(op);
                     if (k >= 0) calls.computeIfAbsent((ConvGeom) args[0], g -> new long[3])[k]++;
                     return switch (op) {
-                        case "alloc" -> sized((Long) args[0]);
+                        case "alloc" -> AllocationCount.sizeOnly((Long) args[0]);
                         case "name" -> "recorder";
                         case "memory" -> new Backend.Memory(0, -1, "none");
                         case "mixLogisticLoss", "sumSquares" -> 0.0;
@@ -119,21 +104,6 @@ final class ConvLayers {
                         default -> null;
                     };
                 });
-    }
-
-    private static Buf sized(long n) {
-        return new Buf() {
-            @Override
-            public long size() {
-                return n;
-            }
-
-            @Override
-            public Buf slice(long offset, long length) {
-                if (offset < 0 || length < 0 || offset + length > n) throw new IndexOutOfBoundsException();
-                return sized(length);
-            }
-        };
     }
 
     /** The names and geometries, for a listing: {@code name: geometry}. */
