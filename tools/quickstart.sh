@@ -37,7 +37,12 @@ java -jar target/pixelcnn-engine.jar data --data_set fashion-mnist
 # The small preset (config S1 of the benchmarks): nr_resnet 1, nr_filters 32, nr_logistic_mix 5, batch 16,
 # the original's optimiser. --polyak_decay 0.995 instead of 0.9995: a run of a few hundred steps needs an
 # average over the last few hundred steps, not the last few thousand.
-rm -rf save/quickstart
+# A rerun starts afresh; the previous run is kept once, in save/quickstart.previous (an older one there goes).
+if [[ -e save/quickstart ]]; then
+  rm -rf save/quickstart.previous
+  mv save/quickstart save/quickstart.previous
+  echo "[quickstart] the previous run moved to save/quickstart.previous"
+fi
 java -jar target/pixelcnn-engine.jar train --data_set fashion-mnist --save_dir save/quickstart \
   --nr_resnet 1 --nr_filters 32 --nr_logistic_mix 5 --batch_size 16 --polyak_decay 0.995 \
   --max_steps "${QUICKSTART_STEPS:-500}" --log_every 25 --backend cpu

@@ -183,7 +183,7 @@ public final class InfoCommand implements Callable<Integer> {
                 ? " (im2col + SGEMM with PCE_CPU_CONV=im2col)" : ""));
         row(out, "cuda", cuda.summary());
         if (f.containsKey("cuda_detail")) {
-            for (String line : f.get("cuda_detail").toString().split("\n")) out.println("             " + line);
+            for (String line : f.get("cuda_detail").toString().split("\n")) out.println("                 " + line);
         }
         for (Map<String, Object> g : (List<Map<String, Object>>) f.get("gpus")) {
             long free = (Long) g.get("memory_free_bytes"), total = (Long) g.get("memory_total_bytes");
@@ -196,7 +196,7 @@ public final class InfoCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String label, String text) {
-        out.printf("%-12s %s%n", label, text);
+        out.printf("%-16s %s%n", label, text);
     }
 
     private static String gib(long bytes) {

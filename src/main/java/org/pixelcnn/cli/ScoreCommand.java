@@ -143,7 +143,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (m.numClasses() == 0 && label != null)
             throw new BadInputException("--label: " + ckpt.file() + " holds an unconditional model (trained without --class_conditional)");
         int fixed = label == null ? -1 : ckpt.classIndex(label, m.numClasses());
-        UserImages u = UserImages.load(images);
+        UserImages u = UserImages.load(images, "--images");
         ImageSet set = u.images();
         if (label != null) {
             int[] y = new int[set.count()];

@@ -58,8 +58,12 @@ public final class SafetensorsFile implements AutoCloseable {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, len, 0, path);
             long n = len.getLong(0);
-            if (n < 0 || n > size - 8)
-                throw SafetensorsHeader.bad(path, "header length " + Long.toUnsignedString(n) + " exceeds the file size " + size + " (not safetensors, or truncated)");
+            if (n < 0 || n > size - 8) { // a file of another kind, or a truncated one: the JSON header's first byte tells
+                ByteBuffer first = ByteBuffer.allocate(1);
+                if (size > 8) readFully(ch, first, 8, path);
+                if (size > 8 && first.get(0) != '{') throw SafetensorsHeader.bad(path, "not safetensors: no JSON header after the first 8 bytes");
+                throw SafetensorsHeader.bad(path, "header length " + Long.toUnsignedString(n) + " exceeds the file size " + size + " (truncated?)");
+            }
             if (n > MAX_HEADER_BYTES) throw SafetensorsHeader.bad(path, "header length " + n + " is over the " + MAX_HEADER_BYTES + "-byte limit");
             ByteBuffer hb = ByteBuffer.allocate((int) n);
             readFully(ch, hb, 8, path);

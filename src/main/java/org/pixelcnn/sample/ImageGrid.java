@@ -56,7 +56,8 @@ public final class ImageGrid {
      * The general form: {@code cols} tiles a row ({@code ceil(n / cols)} rows; cols = 0: img_tile's square
      * grid, {@link #gridShape}), and with
      * {@code markAfterRow = K >= 0} every tile gets one extra pixel row after its image row K-1 (so the
-     * tile is H+1 high), drawn red (grey level 0 on grayscale grids): the line under the K rows that an
+     * tile is H+1 high), drawn red (on grayscale grids dashed, 2 white pixels then 2 black, so that it shows on
+     * dark and light images alike): the line under the K rows that an
      * image completion kept. {@code markAfterRow = -1}: no line.
      *
      * @throws IllegalArgumentException when the sizes do not match, C is not 1 or 3, cols &lt; 0 or the
@@ -88,7 +89,7 @@ public final class ImageGrid {
             for (int y = 0; y < outH; y++) for (int x = 0; x < outW; x++) raster.setPixel(x, y, fill);
         }
         int[] px = new int[channels];
-        int[] mark = channels == 3 ? new int[] {255, 0, 0} : new int[] {0};
+        int[] red = {255, 0, 0}, white = {255}, black = {0};
         for (int k = 0; k < n && k / cols < rows; k++) {
             int y0 = (k / cols) * (tileH + 1);
             int x0 = (k % cols) * (width + 1);
@@ -100,7 +101,8 @@ public final class ImageGrid {
                     raster.setPixel(x0 + x, ty, px);
                 }
             }
-            if (markAfterRow >= 0) for (int x = 0; x < width; x++) raster.setPixel(x0 + x, y0 + markAfterRow, mark);
+            if (markAfterRow >= 0)
+                for (int x = 0; x < width; x++) raster.setPixel(x0 + x, y0 + markAfterRow, channels == 3 ? red : x % 4 < 2 ? white : black);
         }
         return out;
     }

@@ -188,12 +188,19 @@ class SafetensorsTest {
     @Test
     void headerLengthBeyondTheFile() throws IOException {
         Path p = dir.resolve("h.safetensors");
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).putLong(0);
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).put((byte) '{');
         Files.write(p, b.array());
         refused(p, "header length 1099511627776 exceeds the file size 16");
         b.putLong(0, -1L);
         Files.write(p, b.array());
         refused(p, "header length 18446744073709551615 exceeds");
+    }
+
+    @Test
+    void aFileThatIsNotSafetensorsIsCalledThat() throws IOException {
+        Path p = dir.resolve("README.md");
+        Files.writeString(p, "# a README, not a checkpoint\n\nSome text long enough to have a ninth byte.\n");
+        refused(p, "not safetensors: no JSON header after the first 8 bytes");
     }
 
     @Test

@@ -49,9 +49,9 @@ final class OneDnnConvs implements AutoCloseable {
         this.split = CpuConv.Blas.oneDnnOnCallingThread();
     }
 
-    /** The library running the convolutions: "oneDNN (1x1 layers as products)" or "im2col + SGEMM". */
+    /** The library running the convolutions: "oneDNN primitives, 1x1 layers as products" or "im2col + ... SGEMM". */
     static String engine() {
-        return ENABLED ? "oneDNN primitives (1x1 layers as products)" : "im2col + " + CpuConv.Blas.ENGINE + " SGEMM";
+        return ENABLED ? "oneDNN primitives, 1x1 layers as products" : "im2col + " + CpuConv.Blas.ENGINE + " SGEMM";
     }
 
     /**

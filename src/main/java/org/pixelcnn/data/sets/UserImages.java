@@ -38,6 +38,24 @@ public record UserImages(ImageSet images, List<String> names) {
      *                           images of different sizes, an .npy that is not uint8 of a supported shape
      */
     public static UserImages load(Path path) {
+        return load(path, null);
+    }
+
+    /**
+     * As {@link #load(Path)}, the flag that named the path (e.g. {@code --images}) leading each message.
+     *
+     * @throws BadInputException naming the flag and the path
+     */
+    public static UserImages load(Path path, String flag) {
+        try {
+            return loadPath(path);
+        } catch (BadInputException e) {
+            if (flag == null || e.getMessage().startsWith(flag)) throw e;
+            throw new BadInputException(flag + " " + e.getMessage());
+        }
+    }
+
+    private static UserImages loadPath(Path path) {
         if (Files.isDirectory(path)) {
             FolderListing listing = FolderListing.of(path);
             List<String> names = new ArrayList<>();

@@ -57,5 +57,6 @@ class UserImagesTest {
         assertTrue(assertThrows(BadInputException.class, () -> UserImages.load(txt)).getMessage().startsWith(txt + ": not a .png"));
         Path none = tmp.resolve("none.png");
         assertTrue(assertThrows(BadInputException.class, () -> UserImages.load(none)).getMessage().startsWith(none + ": no such file or folder"));
+        assertTrue(assertThrows(BadInputException.class, () -> UserImages.load(none, "--images")).getMessage().startsWith("--images " + none + ": no such file or folder"));
     }
 }
