@@ -11,15 +11,14 @@ import org.pixelcnn.model.ParamStore;
  * The shifted variants of the reference differ only in their padding: see {@link #downShifted} and
  * {@link #downRightShifted}.
  */
-public final class Conv2d {
+public final class Conv2d extends WeightNormLayer {
     public final ConvGeom geom;
-    final WeightNorm wn;
 
     /** Registers model/conv2d_k/{V,g,b} in ps. */
     public Conv2d(Backend be, ParamStore ps, ConvGeom geom, float initScale) {
+        super(new WeightNorm(be, ps, ps.nextName("conv2d"), new int[]{geom.fh(), geom.fw(), geom.cin(), geom.cout()},
+                geom.fh() * geom.fw() * geom.cin(), geom.cout(), 1, initScale));
         this.geom = geom;
-        this.wn = new WeightNorm(be, ps, ps.nextName("conv2d"), new int[]{geom.fh(), geom.fw(), geom.cin(), geom.cout()},
-                geom.fh() * geom.fw() * geom.cin(), geom.cout(), 1, initScale);
     }
 
     /**
@@ -54,20 +53,5 @@ public final class Conv2d {
         wn.backward(be);
         be.biasBackward(dy, (long) geom.n() * geom.ho() * geom.wo(), geom.cout(), wn.b.grad());
         if (dx != null) be.convBackwardData(geom, dy, wn.w, dx);
-    }
-
-    /** W = g V / ||V|| recomputed from the current parameters (once per use of {@link #weight()} outside forward). */
-    public void computeWeight(Backend be) {
-        wn.computeW(be);
-    }
-
-    /** W after the last {@link #computeWeight} or forward: [fh, fw, cin, cout] (HWIO). */
-    public Buf weight() {
-        return wn.w;
-    }
-
-    /** The bias b [cout]. */
-    public Buf bias() {
-        return wn.b.value();
     }
 }

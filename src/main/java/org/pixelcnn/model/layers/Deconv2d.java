@@ -12,10 +12,9 @@ import org.pixelcnn.model.ParamStore;
  * over axes (0,1,3). Computed as the backward-data of the convolution {@link #geom} that maps y to x
  * (the crop becomes that convolution's padding).
  */
-public final class Deconv2d {
+public final class Deconv2d extends WeightNormLayer {
     /** The convolution from this layer's output (its input side) to this layer's input. */
     public final ConvGeom geom;
-    final WeightNorm wn;
     /**
      * Two views of one scratch buffer, for uses that never overlap: backward's conv(dy, W) before it is added
      * to dx ({@code geom.outSize()} floats), and data-dependent init's uncropped output
@@ -25,9 +24,9 @@ public final class Deconv2d {
 
     /** Registers model/deconv2d_k/{V,g,b} and allocates the layer's scratch. */
     public Deconv2d(Backend be, ParamStore ps, ConvGeom geom, float initScale) {
+        super(new WeightNorm(be, ps, ps.nextName("deconv2d"), new int[]{geom.fh(), geom.fw(), geom.cin(), geom.cout()},
+                geom.fh() * geom.fw(), geom.cin(), geom.cout(), initScale));
         this.geom = geom;
-        this.wn = new WeightNorm(be, ps, ps.nextName("deconv2d"), new int[]{geom.fh(), geom.fw(), geom.cin(), geom.cout()},
-                geom.fh() * geom.fw(), geom.cin(), geom.cout(), initScale);
         long fullSize = fullGeom().inSize();
         Buf scratch = be.alloc(Math.max(geom.outSize(), fullSize));
         this.backwardScratch = scratch.slice(0, geom.outSize());
@@ -99,20 +98,5 @@ public final class Deconv2d {
             be.convForward(geom, dy, wn.w, null, backwardScratch);
             be.axpy(1f, backwardScratch, dx);
         }
-    }
-
-    /** W = g V / ||V|| recomputed from the current parameters (once per use of {@link #weight()} outside forward). */
-    public void computeWeight(Backend be) {
-        wn.computeW(be);
-    }
-
-    /** W after the last {@link #computeWeight} or forward: [fh, fw, cout, cin] as V: per tap [out channels, in channels] (geom.cin x geom.cout). */
-    public Buf weight() {
-        return wn.w;
-    }
-
-    /** The bias b [cout (= geom.cin)]. */
-    public Buf bias() {
-        return wn.b.value();
     }
 }

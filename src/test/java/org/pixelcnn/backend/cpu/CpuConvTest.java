@@ -7,6 +7,9 @@ import org.pixelcnn.backend.ConvGeom;
 
 import java.util.SplittableRandom;
 
+import static org.pixelcnn.backend.cpu.TestBufs.down;
+import static org.pixelcnn.backend.cpu.TestBufs.rand;
+import static org.pixelcnn.backend.cpu.TestBufs.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -22,19 +25,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * whole terms.
  */
 class CpuConvTest {
-
-    /**
-     * Every buffer of a test stays reachable until the test ends: a CpuBuf's native memory is freed once the
-     * CpuBuf itself is unreachable, even while an operation still reads it through its FloatBuffer, so a
-     * buffer passed as a temporary (up(be, x) as an argument) could be freed in the middle of the operation.
-     */
-    private final java.util.List<Buf> held = new java.util.ArrayList<>();
-
-    private Buf alloc(CpuBackend be, long n) {
-        Buf b = be.alloc(n);
-        held.add(b);
-        return b;
-    }
 
     @ParameterizedTest(name = "n={0} {1}x{2}x{3} -> {4}x{5}x{6}, filter {7}x{8}, stride {9}, pad {10},{11}, threads {12}, {13}")
     @CsvSource({
@@ -65,7 +55,7 @@ class CpuConvTest {
             SplittableRandom r = new SplittableRandom(n * 131L + h * 17L + cin * 7L + cout);
             float[] x = rand(r, g.inSize()), wt = rand(r, g.weightSize()), dy = rand(r, g.outSize());
             float[] dx0 = rand(r, g.inSize()), dw0 = rand(r, g.weightSize());
-            Buf xb = up(be, x), wb = up(be, wt), dyb = up(be, dy), yb = alloc(be, g.outSize()), dxb = up(be, dx0), dwb = up(be, dw0);
+            Buf xb = up(be, x), wb = up(be, wt), dyb = up(be, dy), yb = be.alloc(g.outSize()), dxb = up(be, dx0), dwb = up(be, dw0);
             be.convForward(g, xb, wb, null, yb);
             be.convBackwardData(g, dyb, wb, dxb);
             be.convBackwardFilter(g, xb, dyb, dwb);
@@ -109,21 +99,4 @@ class CpuConvTest {
         assertTrue(worst <= 1, what + ": element " + at + " off by " + worst + " times the bound");
     }
 
-    private static float[] rand(SplittableRandom r, long n) {
-        float[] v = new float[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) v[i] = (float) (2 * r.nextDouble() - 1);
-        return v;
-    }
-
-    private Buf up(CpuBackend be, float[] v) {
-        Buf b = alloc(be, v.length);
-        be.upload(v, 0, b, 0, v.length);
-        return b;
-    }
-
-    private static float[] down(CpuBackend be, Buf b) {
-        float[] v = new float[(int) b.size()];
-        be.download(b, 0, v, 0, v.length);
-        return v;
-    }
 }

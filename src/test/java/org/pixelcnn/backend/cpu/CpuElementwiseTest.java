@@ -9,6 +9,10 @@ import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
+import static org.pixelcnn.backend.cpu.TestBufs.direct;
+import static org.pixelcnn.backend.cpu.TestBufs.down;
+import static org.pixelcnn.backend.cpu.TestBufs.rand;
+import static org.pixelcnn.backend.cpu.TestBufs.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -21,43 +25,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the sigmoid its own way the bound is stated with the case.
  */
 class CpuElementwiseTest {
-
-    /**
-     * Every buffer of a test stays reachable until the test ends: a CpuBuf's native memory is freed once the
-     * CpuBuf itself is unreachable, even while an operation still reads it through its FloatBuffer, so a
-     * buffer passed as a temporary (up(be, x) as an argument) could be freed in the middle of the operation.
-     */
-    private final java.util.List<Buf> held = new java.util.ArrayList<>();
-
-    private Buf alloc(CpuBackend be, long n) {
-        Buf b = be.alloc(n);
-        held.add(b);
-        return b;
-    }
-
-    private static float[] rand(SplittableRandom r, long n, double lo, double hi) {
-        float[] v = new float[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) v[i] = (float) (lo + (hi - lo) * r.nextDouble());
-        return v;
-    }
-
-    private Buf up(CpuBackend be, float[] v) {
-        Buf b = alloc(be, v.length);
-        be.upload(v, 0, b, 0, v.length);
-        return b;
-    }
-
-    private static float[] down(CpuBackend be, Buf b) {
-        float[] v = new float[(int) b.size()];
-        be.download(b, 0, v, 0, v.length);
-        return v;
-    }
-
-    private static FloatBuffer fb(float[] v) {
-        FloatBuffer b = java.nio.ByteBuffer.allocateDirect(4 * v.length).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-        b.put(0, v);
-        return b;
-    }
 
     private static float[] arr(FloatBuffer b) {
         float[] v = new float[b.capacity()];
@@ -89,10 +56,10 @@ class CpuElementwiseTest {
             float[] dy = rand(r, 2 * n, -1, 1), dx = rand(r, n, -1, 1);
             // forward: the fast expm1 is within 1 ulp of exact, the control (exp in double, rounded once) within
             // 0.5: within 2 ulps of each other. A wrong half, sign or branch is off by O(1).
-            Buf y = alloc(be, 2 * n);
+            Buf y = be.alloc(2 * n);
             be.concatEluForward(up(be, x), y, rows, c);
-            FloatBuffer yRef = fb(new float[(int) (2 * n)]);
-            ReferenceOps.concatEluForward(fb(x), yRef, rows, c);
+            FloatBuffer yRef = direct(new float[(int) (2 * n)]);
+            ReferenceOps.concatEluForward(direct(x), yRef, rows, c);
             float[] want = arr(yRef), got = down(be, y);
             double[] tol = new double[want.length];
             for (int i = 0; i < tol.length; i++) tol[i] = 2 * Math.ulp(want[i]);
@@ -100,14 +67,14 @@ class CpuElementwiseTest {
             // backward from the same output: the same operations in the same order, bit for bit
             Buf dxb = up(be, dx);
             be.concatEluBackward(up(be, want), up(be, dy), dxb, rows, c);
-            FloatBuffer dxRef = fb(dx);
-            ReferenceOps.concatEluBackward(fb(want), fb(dy), dxRef, rows, c);
+            FloatBuffer dxRef = direct(dx);
+            ReferenceOps.concatEluBackward(direct(want), direct(dy), dxRef, rows, c);
             assertSame(arr(dxRef), down(be, dxb), "concat_elu backward");
 
-            Buf ye = alloc(be, n);
+            Buf ye = be.alloc(n);
             be.eluForward(up(be, x), ye);
-            FloatBuffer yeRef = fb(new float[(int) n]);
-            ReferenceOps.eluForward(fb(x), yeRef);
+            FloatBuffer yeRef = direct(new float[(int) n]);
+            ReferenceOps.eluForward(direct(x), yeRef);
             float[] we = arr(yeRef);
             double[] tole = new double[we.length];
             for (int i = 0; i < tole.length; i++) tole[i] = 2 * Math.ulp(we[i]);
@@ -115,8 +82,8 @@ class CpuElementwiseTest {
             Buf dxe = up(be, dx);
             float[] dye = rand(r, n, -1, 1);
             be.eluBackward(up(be, we), up(be, dye), dxe);
-            FloatBuffer dxeRef = fb(dx);
-            ReferenceOps.eluBackward(fb(we), fb(dye), dxeRef);
+            FloatBuffer dxeRef = direct(dx);
+            ReferenceOps.eluBackward(direct(we), direct(dye), dxeRef);
             assertSame(arr(dxeRef), down(be, dxe), "elu backward");
         }
     }
@@ -128,10 +95,10 @@ class CpuElementwiseTest {
             SplittableRandom r = new SplittableRandom(rows * 11L + f);
             long n = (long) rows * f;
             float[] x = rand(r, n, -2, 2), c2 = rand(r, 2 * n, -30, 30), dout = rand(r, n, -1, 1), dx = rand(r, n, -1, 1);
-            Buf out = alloc(be, n);
+            Buf out = be.alloc(n);
             be.gateForward(up(be, x), up(be, c2), out, rows, f);
-            FloatBuffer outRef = fb(new float[(int) n]);
-            ReferenceOps.gateForward(fb(x), fb(c2), outRef, rows, f);
+            FloatBuffer outRef = direct(new float[(int) n]);
+            ReferenceOps.gateForward(direct(x), direct(c2), outRef, rows, f);
             // The fast sigmoid is within 4 ulps of exact (exp 1 ulp, 1 + t, the quotient), the control's within
             // 0.5 ulp: |ds| <= 5 ulps of s <= 3e-7 s. With the product and the sum (0.5 ulp each):
             // |d out| <= 4e-7 (|x| + |a|). A wrong half, a missing x or a wrong sign is off by O(|a|).
@@ -148,10 +115,10 @@ class CpuElementwiseTest {
                 }
             assertWithin(arr(outRef), down(be, out), tol, "gate forward");
 
-            Buf dxb = up(be, dx), dc2 = alloc(be, 2 * n);
+            Buf dxb = up(be, dx), dc2 = be.alloc(2 * n);
             be.gateBackward(up(be, c2), up(be, dout), dxb, dc2, rows, f);
-            FloatBuffer dxRef = fb(dx), dc2Ref = fb(new float[(int) (2 * n)]);
-            ReferenceOps.gateBackward(fb(c2), fb(dout), dxRef, dc2Ref, rows, f);
+            FloatBuffer dxRef = direct(dx), dc2Ref = direct(new float[(int) (2 * n)]);
+            ReferenceOps.gateBackward(direct(c2), direct(dout), dxRef, dc2Ref, rows, f);
             assertSame(arr(dxRef), down(be, dxb), "gate backward dx");
             float[] want = arr(dc2Ref), got = down(be, dc2);
             double[] tol2 = new double[(int) (2 * n)];
@@ -171,10 +138,10 @@ class CpuElementwiseTest {
             SplittableRandom r = new SplittableRandom(n);
             long key = DropoutMask.key(3, 5, 1, 2);
             float[] x = rand(r, n, -2, 2), dx = rand(r, n, -1, 1);
-            Buf y = alloc(be, n);
+            Buf y = be.alloc(n);
             be.dropoutForward(up(be, x), y, p, key);
-            FloatBuffer yRef = fb(new float[n]);
-            ReferenceOps.dropoutForward(fb(x), yRef, p, key);
+            FloatBuffer yRef = direct(new float[n]);
+            ReferenceOps.dropoutForward(direct(x), yRef, p, key);
             float[] got = down(be, y);
             assertSame(arr(yRef), got, "dropout forward");
             int kept = 0;
@@ -186,8 +153,8 @@ class CpuElementwiseTest {
             if (n > 50_000) assertEquals(1 - p, kept / (double) n, 0.01, "fraction kept");
             Buf dxb = up(be, dx);
             be.dropoutBackward(up(be, x), dxb, p, key);
-            FloatBuffer dxRef = fb(dx);
-            ReferenceOps.dropoutBackward(fb(x), dxRef, p, key);
+            FloatBuffer dxRef = direct(dx);
+            ReferenceOps.dropoutBackward(direct(x), dxRef, p, key);
             assertSame(arr(dxRef), down(be, dxb), "dropout backward");
         }
     }
@@ -199,15 +166,15 @@ class CpuElementwiseTest {
             SplittableRandom r = new SplittableRandom(rows + 13L * c);
             long n = (long) rows * c;
             float[] y = rand(r, n, -1, 1), bias = rand(r, c, -1, 1), db = rand(r, c, -1, 1), a = rand(r, n, -3, 3);
-            check(be, "addBias", y, b -> be.addBias(b, up(be, bias), rows, c), f -> ReferenceOps.addBias(f, fb(bias), rows, c));
-            check(be, "axpy", y, b -> be.axpy(-0.7f, up(be, a), b), f -> ReferenceOps.axpy(-0.7f, fb(a), f));
-            check(be, "add", y, b -> be.add(up(be, a), up(be, y), b), f -> ReferenceOps.add(fb(a), fb(y), f));
+            check(be, "addBias", y, b -> be.addBias(b, up(be, bias), rows, c), f -> ReferenceOps.addBias(f, direct(bias), rows, c));
+            check(be, "axpy", y, b -> be.axpy(-0.7f, up(be, a), b), f -> ReferenceOps.axpy(-0.7f, direct(a), f));
+            check(be, "add", y, b -> be.add(up(be, a), up(be, y), b), f -> ReferenceOps.add(direct(a), direct(y), f));
             // biasBackward: double sums per chunk then over chunks, against one double sum: the two differ by
             // double roundings (1e-16 relative), at most one float ulp after rounding.
             Buf dbb = up(be, db);
             be.biasBackward(up(be, y), rows, c, dbb);
-            FloatBuffer dbRef = fb(db);
-            ReferenceOps.biasBackward(fb(y), rows, c, dbRef);
+            FloatBuffer dbRef = direct(db);
+            ReferenceOps.biasBackward(direct(y), rows, c, dbRef);
             float[] want = arr(dbRef);
             double[] tol = new double[c];
             for (int i = 0; i < c; i++) tol[i] = Math.ulp(want[i]);
@@ -218,7 +185,7 @@ class CpuElementwiseTest {
     private void check(CpuBackend be, String what, float[] start, Consumer<Buf> fast, Consumer<FloatBuffer> control) {
         Buf b = up(be, start);
         fast.accept(b);
-        FloatBuffer f = fb(start);
+        FloatBuffer f = direct(start);
         control.accept(f);
         assertSame(arr(f), down(be, b), what);
     }
